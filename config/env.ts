@@ -1,0 +1,108 @@
+// The one place that reads process.env. Every process calls loadConfig() once at start and
+// refuses to run with a message that names every bad value, not just the first.
+import { z } from 'zod';
+import { DEFAULT_CATALOG, type Catalog } from './catalog';
+
+const apiKeyPairs = z
+  .string()
+  .transform((value, ctx) => {
+    const pairs = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const at = entry.indexOf(':');
+        return at > 0 ? { key: entry.slice(0, at), secret: entry.slice(at + 1) } : null;
+      });
+    if (pairs.length === 0 || pairs.some((p) => p === null || p.secret.length < 16)) {
+      ctx.addIssue({ code: 'custom', message: 'expected key:secret[,key:secret…] with secrets of 16+ characters' });
+      return z.NEVER;
+    }
+    return pairs as { key: string; secret: string }[];
+  });
+
+const durationMs = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, 'expected a duration such as 900ms, 30s, 15m or 2h')
+  .transform((value) => {
+    const n = Number.parseInt(value, 10);
+    const unit = value.replace(/^\d+/, '');
+    return n * ({ ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
+  });
+
+const envSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('hostflow'),
+  HETZNER_API_TOKEN: z.string().min(1),
+  HETZNER_API_URL: z.url().default('https://api.hetzner.cloud/v1'),
+  CLOUDFLARE_API_TOKEN: z.string().min(1),
+  CLOUDFLARE_ZONE_ID: z.string().min(1),
+  CLOUDFLARE_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'expected a domain such as example.com'),
+  CLOUDFLARE_API_URL: z.url().default('https://api.cloudflare.com/client/v4'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }),
+  EMAIL_FROM: z.string().min(3),
+  WHMCS_API_KEY: z.string().min(1).optional(),
+  WHMCS_HMAC_SECRET: z.string().min(16).optional(),
+  WHMCS_API_KEYS: apiKeyPairs.optional(),
+  CALLBACK_SECRET: z.string().min(16),
+  BILLING_WEBHOOK_URL: z.url().optional(),
+  API_PORT: z.coerce.number().int().min(1).max(65535).default(2222),
+  API_URL: z.url().default('http://127.0.0.1:2222'),
+  PROVISION_READY_TIMEOUT: durationMs.default(15 * 60_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface ApiKeyPair {
+  key: string;
+  secret: string;
+}
+
+export interface Config {
+  databaseUrl: string | undefined;
+  taskQueue: string;
+  hetzner: { token: string; url: string };
+  cloudflare: { token: string; zoneId: string; domain: string; url: string };
+  smtp: { url: string; from: string };
+  /** Signing pairs accepted from the billing system; several at once for rotation. */
+  apiKeys: ApiKeyPair[];
+  callbackSecret: string;
+  billingWebhookUrl: string | undefined;
+  api: { port: number; publicUrl: string };
+  provisionReadyTimeoutMs: number;
+  logLevel: string;
+  catalog: Catalog;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Hostflow cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const apiKeys = [...(e.WHMCS_API_KEYS ?? [])];
+  if (e.WHMCS_API_KEY && e.WHMCS_HMAC_SECRET) apiKeys.unshift({ key: e.WHMCS_API_KEY, secret: e.WHMCS_HMAC_SECRET });
+  if (apiKeys.length === 0) {
+    throw new ConfigError(['WHMCS_API_KEY and WHMCS_HMAC_SECRET (or WHMCS_API_KEYS=key:secret,…): at least one signing pair is required']);
+  }
+  return {
+    databaseUrl: e.DATABASE_URL,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    hetzner: { token: e.HETZNER_API_TOKEN, url: e.HETZNER_API_URL },
+    cloudflare: { token: e.CLOUDFLARE_API_TOKEN, zoneId: e.CLOUDFLARE_ZONE_ID, domain: e.CLOUDFLARE_DOMAIN, url: e.CLOUDFLARE_API_URL },
+    smtp: { url: e.SMTP_URL, from: e.EMAIL_FROM },
+    apiKeys,
+    callbackSecret: e.CALLBACK_SECRET,
+    billingWebhookUrl: e.BILLING_WEBHOOK_URL,
+    api: { port: e.API_PORT, publicUrl: e.API_URL.replace(/\/$/, '') },
+    provisionReadyTimeoutMs: e.PROVISION_READY_TIMEOUT,
+    logLevel: e.LOG_LEVEL,
+    catalog: DEFAULT_CATALOG,
+  };
+}

@@ -1,0 +1,96 @@
+// The API's read model. Temporal decides the lifecycle; these tables show it, keep the audit
+// trail, and remember which e-mails and webhooks went out so a retried activity sends none twice.
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const instances = pgTable(
+  'instances',
+  {
+    id: text('id').primaryKey(),
+    whmcsServiceId: integer('whmcs_service_id').notNull(),
+    whmcsClientId: integer('whmcs_client_id').notNull(),
+    email: text('email').notNull(),
+    plan: text('plan').notNull(),
+    region: text('region').notNull(),
+    subdomain: text('subdomain').notNull(),
+    sshKeys: jsonb('ssh_keys').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    status: text('status').notNull(),
+    serverId: bigint('server_id', { mode: 'number' }),
+    serverType: text('server_type'),
+    location: text('location'),
+    ipAddress: text('ip_address'),
+    dnsRecordId: text('dns_record_id'),
+    currentOperationId: text('current_operation_id'),
+    lastError: text('last_error'),
+    openclawVersion: text('openclaw_version'),
+    /** Last operation number handed out; the API takes the next one atomically. */
+    operationSeq: integer('operation_seq').notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('instances_whmcs_service_id_key').on(t.whmcsServiceId), uniqueIndex('instances_subdomain_key').on(t.subdomain)],
+);
+
+export const operations = pgTable(
+  'operations',
+  {
+    id: text('id').primaryKey(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    status: text('status').notNull(),
+    args: jsonb('args').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    idempotencyKey: text('idempotency_key'),
+    /** Hash of the request that first used the idempotency key: the same key with another body is a conflict. */
+    requestHash: text('request_hash'),
+    workflowId: text('workflow_id').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    error: text('error'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('operations_instance_idempotency_key').on(t.instanceId, t.idempotencyKey),
+    index('operations_instance_seq').on(t.instanceId, t.seq),
+  ],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    instanceId: text('instance_id').notNull(),
+    operationId: text('operation_id'),
+    kind: text('kind').notNull(),
+    message: text('message').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    /** Set by activities so a retried attempt writes its event once. */
+    dedupeKey: text('dedupe_key'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('events_dedupe_key').on(t.dedupeKey), index('events_instance').on(t.instanceId, t.id)],
+);
+
+/** One row per e-mail or webhook Hostflow owes: (instance, operation, kind) is sent at most once. */
+export const deliveries = pgTable('deliveries', {
+  key: text('key').primaryKey(),
+  instanceId: text('instance_id').notNull(),
+  operationId: text('operation_id').notNull(),
+  kind: text('kind').notNull(),
+  status: text('status').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  sentAt: timestamp('sent_at', { withTimezone: true }),
+  ...timestamps,
+});
+
+export type InstanceRow = typeof instances.$inferSelect;
+export type OperationRow = typeof operations.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
