@@ -1,0 +1,96 @@
+// /__sandbox/*: inspection and control for tests and for a person in dev. Never rate limited,
+// never faulted, never counted.
+
+import express, { Router } from 'express';
+import type { ErrorRequestHandler } from 'express';
+import { FaultRuleError } from './faults';
+import type { FaultRule, SandboxState, VmMode } from './types';
+
+export interface ControlApi {
+  state(): SandboxState;
+  reset(): void;
+  setFaults(rules: FaultRule[], seed?: number): void;
+  setVmMode(mode: VmMode, serverId?: number): void;
+  setIgnoreAcpi(ignore: boolean, serverId?: number): void;
+}
+
+const MODES: VmMode[] = ['once', 'twice', 'wrong-token', 'never'];
+
+class BadRequest extends Error {}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+}
+
+export function controlRouter(api: ControlApi): Router {
+  const r = Router();
+  r.use(express.json({ limit: '1mb' }));
+
+  r.get('/state', (_req, res) => {
+    res.json(api.state());
+  });
+
+  r.post('/reset', (_req, res) => {
+    api.reset();
+    res.json({ ok: true });
+  });
+
+  r.get('/faults', (_req, res) => {
+    res.json(api.state().faults);
+  });
+
+  // Body: an array of rules, or {seed, rules}.
+  r.post('/faults', (req, res) => {
+    const body: unknown = req.body;
+    const rules = Array.isArray(body) ? body : (body as { rules?: unknown })?.rules;
+    const seed = Array.isArray(body) ? undefined : (body as { seed?: unknown })?.seed;
+    if (!Array.isArray(rules)) throw new BadRequest('expected an array of fault rules or {seed, rules}');
+    if (seed !== undefined && typeof seed !== 'number') throw new BadRequest('seed must be a number');
+    api.setFaults(rules as FaultRule[], seed);
+    res.json(api.state().faults);
+  });
+
+  r.delete('/faults', (_req, res) => {
+    api.setFaults([]);
+    res.json(api.state().faults);
+  });
+
+  // Body: {mode?, server_id?, ignore_acpi?}.
+  r.post('/vm', (req, res) => {
+    const body = (req.body ?? {}) as { mode?: unknown; server_id?: unknown; ignore_acpi?: unknown };
+    const serverId = body.server_id === undefined ? undefined : Number(body.server_id);
+    if (body.mode !== undefined) {
+      if (!MODES.includes(body.mode as VmMode)) throw new BadRequest(`mode must be one of ${MODES.join(', ')}`);
+      api.setVmMode(body.mode as VmMode, serverId);
+    }
+    if (body.ignore_acpi !== undefined) {
+      if (typeof body.ignore_acpi !== 'boolean') throw new BadRequest('ignore_acpi must be a boolean');
+      api.setIgnoreAcpi(body.ignore_acpi, serverId);
+    }
+    res.json({ ok: true });
+  });
+
+  r.get('/messages', (_req, res) => {
+    res.json(api.state().messages);
+  });
+
+  r.get('/mail', (_req, res) => {
+    const rows = api
+      .state()
+      .messages.map(
+        (m, i) =>
+          `<section><h3>#${i} ${escapeHtml(m.subject)}</h3><p>${escapeHtml(m.date)} — from ${escapeHtml(m.from)} to ${escapeHtml(m.to.join(', '))}</p><pre>${escapeHtml(m.text)}</pre></section>`,
+      )
+      .reverse()
+      .join('\n');
+    res.type('html').send(`<!doctype html><title>Sandbox mail</title><h1>Sandbox mail</h1>${rows || '<p>No messages yet.</p>'}`);
+  });
+
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const bad = err instanceof BadRequest || err instanceof FaultRuleError || (err as { type?: string }).type === 'entity.parse.failed';
+    res.status(bad ? 400 : 500).json({ error: (err as Error).message });
+  };
+  r.use(onError);
+  return r;
+}

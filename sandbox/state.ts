@@ -1,0 +1,28 @@
+// The /__sandbox/state snapshot: provider-shaped resources plus what only the sandbox knows
+// (user data, callbacks, messages, request counts), so a test can prove nothing leaked or doubled.
+
+import { recordJson } from './cloudflare/dns-records';
+import type { FaultEngine } from './faults';
+import { type HetznerContext, renderServer } from './hetzner/context';
+import { actionJson, imageJson } from './hetzner/render';
+import type { SandboxState } from './types';
+
+export function buildState(ctx: HetznerContext, faults: FaultEngine): SandboxState {
+  const { store } = ctx;
+  return structuredClone({
+    servers: [...store.servers.values()].map((s) => ({
+      ...renderServer(ctx, s),
+      user_data: s.userData,
+      vm_mode: s.vmMode,
+      ignore_acpi: s.ignoreAcpi,
+      cloud_init_done: s.cloudInitDone,
+    })),
+    actions: [...store.actions.values()].map(actionJson),
+    images: [...store.images.values()].map(imageJson),
+    dns_records: [...store.dnsRecords.values()].map(recordJson),
+    messages: store.messages,
+    callbacks: store.callbacks,
+    requests: store.requests,
+    faults: faults.config(),
+  });
+}
