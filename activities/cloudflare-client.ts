@@ -1,0 +1,67 @@
+// The one place that talks to Cloudflare DNS, through the official `cloudflare` package.
+// Its own retries are off (maxRetries: 0): Temporal alone decides when to try again.
+import Cloudflare, { APIError } from 'cloudflare';
+import { ProviderError } from './errors';
+
+export interface DnsRecord {
+  id: string;
+  name: string;
+  type: string;
+  content: string;
+}
+
+/** Cloudflare's "an identical record already exists". */
+export const RECORD_ALREADY_EXISTS = 81058;
+
+export function toCloudflareError(error: unknown): ProviderError {
+  if (error instanceof APIError) {
+    const first = error.errors?.[0];
+    const code = first?.code !== undefined ? String(first.code) : `http_${error.status ?? 'network'}`;
+    const retryAfter = Number(error.headers?.get?.('retry-after'));
+    const retryAfterMs = error.status === 429 ? (Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 60) * 1000 : 1000) : undefined;
+    return new ProviderError('Cloudflare', error.status, code, first?.message ?? error.message, retryAfterMs);
+  }
+  const e = error as { message?: string };
+  return new ProviderError('Cloudflare', undefined, 'network_error', e?.message ?? String(error));
+}
+
+export class CloudflareDns {
+  private readonly client: Cloudflare;
+
+  constructor(private readonly options: { token: string; zoneId: string; url: string; timeoutMs?: number }) {
+    this.client = new Cloudflare({ apiToken: options.token, baseURL: options.url, maxRetries: 0, timeout: options.timeoutMs ?? 15_000 });
+  }
+
+  async findRecords(name: string, type: 'A' | 'AAAA'): Promise<DnsRecord[]> {
+    try {
+      const records: DnsRecord[] = [];
+      for await (const record of this.client.dns.records.list({ zone_id: this.options.zoneId, name: { exact: name }, type })) {
+        records.push({ id: record.id, name: record.name, type: record.type, content: record.content ?? '' });
+      }
+      return records;
+    } catch (error) {
+      throw toCloudflareError(error);
+    }
+  }
+
+  async createARecord(name: string, ip: string, comment: string): Promise<DnsRecord> {
+    try {
+      const record = await this.client.dns.records.create({ zone_id: this.options.zoneId, type: 'A', name, content: ip, ttl: 60, proxied: false, comment });
+      return { id: record.id, name: record.name, type: record.type, content: record.content ?? ip };
+    } catch (error) {
+      throw toCloudflareError(error);
+    }
+  }
+
+  /** false when the record was already gone. */
+  async deleteRecord(id: string): Promise<boolean> {
+    try {
+      await this.client.dns.records.delete(id, { zone_id: this.options.zoneId });
+      return true;
+    } catch (error) {
+      const classified = toCloudflareError(error);
+      if (classified.status === 404 || classified.code === '81044') return false;
+      throw classified;
+    }
+  }
+}

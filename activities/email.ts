@@ -1,0 +1,43 @@
+// Customer e-mail over SMTP (nodemailer), once per (instance, operation, kind).
+import { eq } from 'drizzle-orm';
+import { instances } from '../schema/tables';
+import { claimDelivery, deliveryKey, markDelivered, markDeliveryFailed } from './deliveries';
+import type { ActivityDeps } from './deps';
+import { renderEmail, type EmailKind } from './email-templates';
+import { classify, ProviderError } from './errors';
+
+export function createEmailActivities(deps: ActivityDeps) {
+  return {
+    async sendEmail(input: { instanceId: string; operationId: string; kind: EmailKind }): Promise<'sent' | 'already sent'> {
+      const key = { instanceId: input.instanceId, operationId: input.operationId, kind: `email:${input.kind}` };
+      if (!(await claimDelivery(deps.db, key))) return 'already sent';
+      // The address is read here, not passed in: customer contact data stays out of workflow histories.
+      const [instance] = await deps.db.select().from(instances).where(eq(instances.id, input.instanceId));
+      if (!instance) throw new Error(`instance ${input.instanceId} is not in the read model`);
+      const { subject, text } = renderEmail(input.kind, {
+        subdomain: instance.subdomain,
+        url: `https://${instance.subdomain}.${deps.domain}`,
+        plan: instance.plan,
+        ipAddress: instance.ipAddress,
+      });
+      try {
+        await deps.mail.transport.sendMail({
+          from: deps.mail.from,
+          to: instance.email,
+          subject,
+          text,
+          messageId: `<${deliveryKey(key).replace(/:/g, '.')}@hostflow>`,
+          headers: { 'X-Hostflow-Instance': input.instanceId, 'X-Hostflow-Operation': input.operationId },
+        });
+      } catch (error) {
+        const e = error as { responseCode?: number; code?: string; message?: string };
+        await markDeliveryFailed(deps.db, key, e.message ?? String(error));
+        // 5xx SMTP replies are permanent (bad address…); connection problems and 4xx are worth retrying.
+        const status = e.responseCode && e.responseCode >= 500 ? 400 : 503;
+        throw classify(new ProviderError('SMTP', status, e.code ?? `smtp_${e.responseCode ?? 'error'}`, e.message ?? 'send failed'), `send ${input.kind} e-mail for instance ${input.instanceId}`);
+      }
+      await markDelivered(deps.db, key);
+      return 'sent';
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The small, named set of failures activities raise, so workflows can branch on `type` and an
+// operator reading the Web UI at 3 a.m. sees what broke, where, and what to do.
+import { ApplicationFailure } from '@temporalio/activity';
+
+export const ErrorType = {
+  /** The provider refused for good (forbidden, invalid input, resource limit): retrying won't help. */
+  ProviderRefused: 'ProviderRefused',
+  /** The request itself is wrong for this instance (e.g. resize to a smaller disk): the operation fails, the instance stays as it was. */
+  OperationRefused: 'OperationRefused',
+  /** Hostflow's own inputs are inconsistent (a bug or a hand-edited read model). */
+  InvalidInput: 'InvalidInput',
+  /** A provider action finished with status error. */
+  ActionFailed: 'ActionFailed',
+} as const;
+export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
+
+export type Provider = 'Hetzner' | 'Cloudflare' | 'SMTP' | 'billing webhook' | 'Postgres';
+
+/** What a provider said, kept whole: HTTP status, the provider's own code, and its rate-limit hint. */
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: Provider,
+    readonly status: number | undefined,
+    readonly code: string,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+
+  /** Worth retrying: timeouts, resets, 409 conflicts, 423 locked, 429, 5xx. */
+  get transient(): boolean {
+    if (this.status === undefined) return true;
+    return this.status === 408 || this.status === 409 || this.status === 423 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/**
+ * Turn anything a provider call threw into what Temporal should do with it: a plain retryable
+ * failure (with the provider's own back-off hint), or a non-retryable one an operator can act on.
+ * `what` names the instance and the step, e.g. "create server hostflow-acme-42 for instance 1f2e…".
+ */
+export function classify(error: unknown, what: string): Error {
+  if (error instanceof ApplicationFailure) return error;
+  if (!(error instanceof ProviderError)) return error instanceof Error ? error : new Error(String(error));
+  const where = `${error.provider}${error.status ? ` ${error.status}` : ''} ${error.code}`;
+  const message = `${what}: ${where}: ${error.message}`;
+  if (error.transient) {
+    return ApplicationFailure.create({
+      type: `${error.provider}.${error.code}`,
+      message,
+      nonRetryable: false,
+      nextRetryDelay: error.retryAfterMs,
+    });
+  }
+  return ApplicationFailure.create({
+    type: ErrorType.ProviderRefused,
+    message: `${message}. Retrying will not help: fix the cause at ${error.provider}, then send the instance workflow a "retry" signal (or "skip"/"abort").`,
+    nonRetryable: true,
+    details: [{ provider: error.provider, status: error.status, code: error.code }],
+  });
+}
+
+export function operationRefused(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ErrorType.OperationRefused, message, nonRetryable: true });
+}
