@@ -13,7 +13,7 @@ export interface HcloudClient {
     get(id: number): Promise<Loose>;
     list(params?: Record<string, unknown>): Promise<Loose>;
     delete(id: number): Promise<Loose>;
-    actions: Record<string, (...a: Loose[]) => Promise<Loose>>;
+    actions: Loose;
   };
   actions: { get(id: number): Promise<Loose>; list(params?: Record<string, unknown>): Promise<Loose> };
 }
