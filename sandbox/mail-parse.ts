@@ -61,7 +61,8 @@ function walk(head: Record<string, string>, body: string, out: { text: string | 
     }
     return;
   }
-  const decoded = decodeBody(body, head['content-transfer-encoding']).replace(/\r?\n$/, '');
+  // The MIME line break before the next boundary belongs to the boundary, not to the text.
+  const decoded = decodeBody(body.replace(/\r?\n$/, ''), head['content-transfer-encoding']).replace(/\r\n/g, '\n');
   if (/^text\/html/i.test(ctype)) out.html ??= decoded;
   else if (/^text\/plain/i.test(ctype)) out.text ??= decoded;
 }
