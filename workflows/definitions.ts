@@ -71,8 +71,20 @@ export interface OperationInput {
   resources: Resources;
   /** The stable state the instance was in when the operation's turn came. */
   fromStatus: InstanceStatus;
-  readyTimeoutMs: number;
+  timings: OperationTimings;
 }
+
+/** How long each wait lasts; tests shorten them, production keeps the defaults. */
+export interface OperationTimings {
+  /** provision: how long to wait for the VPS's ready callback (default 15 min). */
+  readyTimeoutMs: number;
+  /** suspend/resize: ACPI shutdown grace before a hard power-off (default 60 s). */
+  shutdownGraceMs: number;
+  /** reboot: soft reboot grace before a hard reset (default 120 s). */
+  rebootGraceMs: number;
+}
+
+export const DEFAULT_TIMINGS: OperationTimings = { readyTimeoutMs: 15 * 60_000, shutdownGraceMs: 60_000, rebootGraceMs: 120_000 };
 
 export interface OperationOutcome {
   status: InstanceStatus;
@@ -80,6 +92,8 @@ export interface OperationOutcome {
   plan: string;
   /** Set when nothing had to change (already suspended, same plan…). */
   noop?: string;
+  /** provision: what the VPS said in its ready callback. */
+  ready?: ReadyPayload;
 }
 
 export interface ReadyPayload {
@@ -132,6 +146,8 @@ export interface InstanceWorkflowInput {
   instance: InstanceSpec;
   /** How long provision waits for the VPS's ready callback (default 15 min). */
   readyTimeoutMs?: number;
+  /** Overrides of the other waits (tests). */
+  timings?: Partial<OperationTimings>;
   /** Continue-as-new after this many operations even if Temporal does not suggest it (tests). */
   continueAsNewAfterOperations?: number;
   carried?: CarriedState;

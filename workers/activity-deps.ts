@@ -1,0 +1,23 @@
+// Real clients for the activities, from configuration: the same code talks to Hetzner and
+// Cloudflare in production and to the sandbox in dev and tests (only the URLs differ).
+import nodemailer from 'nodemailer';
+import type { ActivityDeps } from '../activities';
+import { CloudflareDns } from '../activities/cloudflare-client';
+import { HetznerClient } from '../activities/hetzner-client';
+import type { Config } from '../config/env';
+import type { Database } from '../schema/db';
+
+export function buildActivityDeps(config: Config, db: Database, options: { pollIntervalMs?: number } = {}): ActivityDeps {
+  return {
+    db,
+    hetzner: new HetznerClient({ token: config.hetzner.token, url: config.hetzner.url }),
+    dns: new CloudflareDns({ token: config.cloudflare.token, zoneId: config.cloudflare.zoneId, url: config.cloudflare.url }),
+    mail: { transport: nodemailer.createTransport(config.smtp.url), from: config.smtp.from },
+    billing: { url: config.billingWebhookUrl, signingKey: config.apiKeys[0]! },
+    apiPublicUrl: config.api.publicUrl,
+    callbackSecret: config.callbackSecret,
+    domain: config.cloudflare.domain,
+    catalog: config.catalog,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+  };
+}

@@ -1,0 +1,260 @@
+// instanceWorkflow: one long-lived workflow per instance (`instance-<id>`). It owns the instance's
+// state and a FIFO queue of requested operations, runs them one at a time as child workflows,
+// and stops in `attention` for an operator when one cannot finish on its own.
+import {
+  allHandlersFinished,
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  condition,
+  continueAsNew,
+  executeChild,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import type { TransitionRecord } from '../activities/records';
+import { records } from './activity-proxies';
+import {
+  abortSignal,
+  operationWorkflowId,
+  requestOperationSignal,
+  retrySignal,
+  SA_CUSTOMER_ID,
+  SA_INSTANCE_ID,
+  SA_INSTANCE_STATUS,
+  SA_OPERATION,
+  SA_PLAN,
+  SA_REGION,
+  skipSignal,
+  stateQuery,
+  type InstanceStateView,
+  type InstanceWorkflowInput,
+  type OperationInput,
+  type OperationOutcome,
+  type OperationRequest,
+  type OperationStatus,
+  type OperationType,
+} from './definitions';
+import { describeFailure, FailureType } from './failures';
+import { InstanceState } from './instance-state';
+import { provisionWorkflow } from './provision-workflow';
+import { rebootWorkflow, resizeWorkflow, suspendWorkflow, unsuspendWorkflow } from './server-operations';
+import { operationSummary } from './summaries';
+import { terminateWorkflow } from './terminate-workflow';
+import { decide } from './transitions';
+
+const OPERATION_WORKFLOWS: Record<OperationType, (input: OperationInput) => Promise<OperationOutcome>> = {
+  provision: provisionWorkflow,
+  suspend: suspendWorkflow,
+  unsuspend: unsuspendWorkflow,
+  resize: resizeWorkflow,
+  reboot: rebootWorkflow,
+  terminate: terminateWorkflow,
+};
+
+type OperatorChoice = 'retry' | 'skip' | 'abort';
+
+export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<InstanceStateView> {
+  const state = new InstanceState(input);
+  const { instance } = state;
+  const toRecord: TransitionRecord[] = [];
+  let provisionScope: CancellationScope | undefined;
+  let operatorChoice: OperatorChoice | undefined;
+  let startedOperations = 0;
+  let eventSeq = 0;
+
+  // Search attributes: set once at start by the API, then upserted only when they change
+  // (every upsert is a billable action on Temporal Cloud).
+  let shownStatus = workflowInfo().typedSearchAttributes.get(SA_INSTANCE_STATUS);
+  let shownOperation = workflowInfo().typedSearchAttributes.get(SA_OPERATION);
+  let shownPlan = workflowInfo().typedSearchAttributes.get(SA_PLAN);
+  function showInUi(operation: string): void {
+    const updates = [];
+    if (shownStatus !== state.status) updates.push({ key: SA_INSTANCE_STATUS, value: (shownStatus = state.status) });
+    if (shownOperation !== operation) updates.push({ key: SA_OPERATION, value: (shownOperation = operation) });
+    if (shownPlan !== state.plan) updates.push({ key: SA_PLAN, value: (shownPlan = state.plan) });
+    if (workflowInfo().typedSearchAttributes.get(SA_INSTANCE_ID) === undefined) {
+      // Started without attributes (e.g. by hand from the CLI): add the identifying ones too.
+      updates.push({ key: SA_INSTANCE_ID, value: instance.instanceId }, { key: SA_CUSTOMER_ID, value: instance.customerId }, { key: SA_REGION, value: instance.region });
+    }
+    if (updates.length > 0) upsertSearchAttributes(updates);
+    setCurrentDetails(describe());
+  }
+  function describe(): string {
+    if (state.attention) {
+      return `NEEDS AN OPERATOR: ${state.attention.request.type}-${state.attention.request.seq} failed: ${state.attention.error}\nSend the signal "retry", "skip" or "abort" (see the README runbook).`;
+    }
+    const queued = state.queue.length ? `; queued: ${state.queue.map((q) => `${q.type}-${q.seq}`).join(', ')}` : '';
+    const running = state.current ? `; running ${state.current.request.type}-${state.current.request.seq}` : '';
+    const error = state.lastError ? `\nLast error: ${state.lastError}` : '';
+    return `${state.status} · ${state.plan}${running}${queued}${error}`;
+  }
+
+  function record(op: OperationRequest, status: OperationStatus, event: { kind: string; message: string }, extra: Partial<TransitionRecord> = {}): TransitionRecord {
+    return {
+      instanceId: instance.instanceId,
+      status: state.status,
+      operations: [{ request: op, status, workflowId: operationWorkflowId(instance.instanceId, op.type, op.seq), error: status === 'succeeded' || status === 'running' ? undefined : event.message }],
+      event: { key: `${workflowInfo().runId}:${(eventSeq += 1)}`, ...event },
+      ...extra,
+    };
+  }
+
+  setHandler(requestOperationSignal, (request) => {
+    const result = state.enqueue(request);
+    if (result.kind === 'duplicate') return;
+    for (const dropped of result.dropped) {
+      toRecord.push(record(dropped, 'cancelled', { kind: 'operation.dropped', message: `dropped: terminate ${request.operationId} was requested` }));
+    }
+    if (result.cancelProvision) provisionScope?.cancel();
+    // A terminate while an operation waits for an operator is that operator's "abort".
+    if (request.type === 'terminate' && state.attention) operatorChoice = 'abort';
+    setCurrentDetails(describe());
+  });
+  setHandler(stateQuery, () => state.view());
+  const operatorSignals = [
+    [retrySignal, 'retry'],
+    [skipSignal, 'skip'],
+    [abortSignal, 'abort'],
+  ] as const;
+  for (const [signal, choice] of operatorSignals) {
+    setHandler(signal, () => {
+      if (state.attention) operatorChoice = choice;
+    });
+  }
+
+  const flushRecords = async () => {
+    while (toRecord.length > 0) await records.recordTransition(toRecord.shift()!);
+  };
+
+  async function runChild(request: OperationRequest, fromStatus: OperationInput['fromStatus']): Promise<OperationOutcome> {
+    const child = () =>
+      executeChild(OPERATION_WORKFLOWS[request.type], {
+        workflowId: operationWorkflowId(instance.instanceId, request.type, request.seq),
+        args: [{ instance: { ...instance, plan: state.plan }, operation: request, resources: state.resources, fromStatus, timings: state.timings }],
+        staticSummary: operationSummary(request.type, { ...instance, plan: state.plan }, request.args.plan),
+        // A retry after `attention` starts the same child id again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        // Wait for a cancelled provision to finish its rollback before terminate starts.
+        cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        typedSearchAttributes: [
+          { key: SA_INSTANCE_ID, value: instance.instanceId },
+          { key: SA_CUSTOMER_ID, value: instance.customerId },
+          { key: SA_PLAN, value: state.plan },
+          { key: SA_REGION, value: instance.region },
+          { key: SA_INSTANCE_STATUS, value: state.status },
+          { key: SA_OPERATION, value: request.type },
+        ],
+      });
+    if (request.type !== 'provision') return child();
+    provisionScope = new CancellationScope();
+    try {
+      return await provisionScope.run(child);
+    } finally {
+      provisionScope = undefined;
+    }
+  }
+
+  /** Run one request to its end: succeeded, refused, failed, or resolved by an operator. */
+  async function runOperation(request: OperationRequest): Promise<void> {
+    const verdict = decide(request.type, state.status, { current: state.plan, target: request.args.plan });
+    if (verdict.kind !== 'run') {
+      const status = verdict.kind === 'noop' ? 'succeeded' : 'rejected';
+      await records.recordTransition(record(request, status, { kind: `operation.${status}`, message: verdict.reason }));
+      return;
+    }
+    startedOperations += 1;
+    state.begin(request);
+    showInUi(request.type);
+    await records.recordTransition(
+      record(request, 'running', { kind: 'operation.started', message: `${request.type} started` }, { currentOperationId: request.operationId, lastError: null }),
+    );
+    for (;;) {
+      const fromStatus = state.current!.fromStatus;
+      try {
+        const outcome = await runChild(request, fromStatus);
+        state.finish({ status: outcome.status, plan: outcome.plan, resources: outcome.resources });
+        showInUi('');
+        await records.recordTransition(
+          record(request, 'succeeded', { kind: 'operation.succeeded', message: outcome.noop ? `${request.type}: nothing to do, ${outcome.noop}` : `${request.type} succeeded` }, {
+            plan: state.plan,
+            resources: outcome.resources,
+            currentOperationId: null,
+            lastError: null,
+            openclawVersion: outcome.ready?.openclawVersion,
+          }),
+        );
+        return;
+      } catch (error) {
+        const failure = describeFailure(error);
+        const endsHere: Partial<Record<string, [OperationStatus, typeof state.status]>> = {
+          [FailureType.ProvisionFailed]: ['failed', 'failed'],
+          [FailureType.OperationRefused]: ['failed', fromStatus],
+        };
+        const end = failure.cancelled ? (['cancelled', 'failed'] as const) : endsHere[failure.type ?? ''];
+        if (end) {
+          const [opStatus, instanceStatus] = end;
+          const message = failure.cancelled ? `${request.type} cancelled by terminate; rolled back` : failure.message;
+          state.finish({ status: instanceStatus, error: message });
+          showInUi('');
+          await records.recordTransition(record(request, opStatus, { kind: `operation.${opStatus}`, message }, { lastError: message, currentOperationId: null }));
+          return;
+        }
+        if (!(await askOperator(request, failure.message))) return;
+      }
+    }
+  }
+
+  /** Park in `attention` until an operator decides. true: run the operation again. */
+  async function askOperator(request: OperationRequest, error: string): Promise<boolean> {
+    state.enterAttention(error, new Date().toISOString());
+    showInUi(request.type);
+    await records.recordTransition(record(request, 'running', { kind: 'instance.attention', message: error }, { lastError: error }));
+    operatorChoice = undefined;
+    await condition(() => operatorChoice !== undefined);
+    const choice = operatorChoice!;
+    if (choice === 'retry') {
+      state.resumeFromAttention();
+      showInUi(request.type);
+      await records.recordTransition(record(request, 'running', { kind: 'operator.retry', message: `operator asked to retry ${request.type}` }));
+      return true;
+    }
+    const message = `${choice === 'skip' ? 'skipped' : 'aborted'} by an operator after: ${error}`;
+    state.finish({ status: state.statusAfterGivingUp(), error: message });
+    if (choice === 'abort' && !state.queue.some((q) => q.type === 'terminate')) {
+      // Numbered after the aborted operation, so its child id cannot collide with one the API hands out.
+      state.pushFront({ operationId: uuid4(), type: 'terminate', seq: request.seq, args: { reason: 'operator abort' }, requestedBy: 'operator:abort' });
+    }
+    showInUi('');
+    await records.recordTransition(record(request, 'failed', { kind: `operator.${choice}`, message }, { lastError: message, currentOperationId: null }));
+    return false;
+  }
+
+  const continueAsNewDue = () =>
+    workflowInfo().continueAsNewSuggested ||
+    (input.continueAsNewAfterOperations !== undefined && startedOperations >= input.continueAsNewAfterOperations);
+
+  setCurrentDetails(describe());
+  while (state.status !== 'terminated') {
+    await condition(() => state.queue.length > 0 || toRecord.length > 0 || continueAsNewDue());
+    await flushRecords();
+    if (continueAsNewDue()) {
+      await condition(allHandlersFinished);
+      await flushRecords();
+      return continueAsNew<typeof instanceWorkflow>({ ...input, carried: state.carry() });
+    }
+    const request = state.next();
+    if (request) await runOperation(request);
+  }
+
+  // Terminated: whatever is still queued can never run. Refuse it, then finish.
+  await condition(allHandlersFinished);
+  for (let request = state.next(); request; request = state.next()) {
+    toRecord.push(record(request, 'rejected', { kind: 'operation.rejected', message: 'the instance is terminated' }));
+  }
+  await flushRecords();
+  return state.view();
+}

@@ -1,0 +1,90 @@
+// provision: server with cloud-init → DNS A record → wait for the VPS's ready callback → welcome
+// e-mail → billing. If anything fails before the VPS is ready (or a terminate cancels it), the
+// DNS record and the server are removed again, so nothing billable is left behind.
+import { ApplicationFailure, CancellationScope, condition, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { compensation, notify, provider, waits } from './activity-proxies';
+import { readySignal, type OperationInput, type OperationOutcome, type ReadyPayload, type Resources } from './definitions';
+import { describeFailure, FailureType } from './failures';
+import { minutes, serverLabel } from './summaries';
+
+export async function provisionWorkflow(input: OperationInput): Promise<OperationOutcome> {
+  const { instance, operation } = input;
+  let ready: ReadyPayload | undefined;
+  setHandler(readySignal, (payload) => {
+    ready ??= payload;
+  });
+
+  const resources: Resources = {};
+  try {
+    setCurrentDetails(`Creating server ${serverLabel(instance)}`);
+    const created = await provider.createServer.executeWithOptions(
+      { summary: `create server ${serverLabel(instance)}` },
+      [{ instance }],
+    );
+    Object.assign(resources, { serverId: created.serverId, ipAddress: created.ipAddress, serverType: created.serverType, location: created.location });
+    await waits.waitForServerRunning.executeWithOptions(
+      { summary: `wait for server ${created.serverId} to start` },
+      [{ instance, serverId: created.serverId!, createActionId: created.createActionId }],
+    );
+    setCurrentDetails(`Creating DNS record ${instance.subdomain} → ${created.ipAddress}`);
+    const { dnsRecordId } = await provider.ensureDnsRecord.executeWithOptions(
+      { summary: `create DNS A record ${instance.subdomain} → ${created.ipAddress}` },
+      [{ instance, ipAddress: created.ipAddress! }],
+    );
+    resources.dnsRecordId = dnsRecordId;
+
+    const timeout = input.timings.readyTimeoutMs;
+    setCurrentDetails(`Waiting for the VPS to call back ready (up to ${minutes(timeout)})`);
+    if (!(await condition(() => ready !== undefined, timeout, { summary: `wait for ready, ${minutes(timeout)}` }))) {
+      throw ApplicationFailure.create({
+        type: FailureType.ReadyTimeout,
+        nonRetryable: true,
+        message: `Server ${created.serverId} (${created.ipAddress}) did not call back ready within ${minutes(timeout)}: cloud-init failed or the VPS cannot reach the API.`,
+      });
+    }
+  } catch (error) {
+    await rollBack(input, resources, error);
+  }
+
+  // The VPS is up: from here a failure goes to an operator (attention), never deletes a working server.
+  setCurrentDetails('Ready; sending the welcome e-mail and notifying billing');
+  await notify.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [
+    { instanceId: instance.instanceId, operationId: operation.operationId, kind: 'welcome' },
+  ]);
+  await notify.notifyBilling.executeWithOptions({ summary: 'notify billing: provisioned' }, [
+    { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provisioned', status: 'running' },
+  ]);
+  return { status: 'running', resources, plan: instance.plan, ready: ready };
+}
+
+/** Undo in reverse order, even when the provision itself was cancelled, then fail with the cause. */
+async function rollBack(input: OperationInput, resources: Resources, error: unknown): Promise<never> {
+  const { instance, operation } = input;
+  const cause = describeFailure(error);
+  const reason = cause.cancelled ? 'cancelled by a terminate request' : cause.message;
+  try {
+    await CancellationScope.nonCancellable(async () => {
+      setCurrentDetails(`Rolling back: ${reason}`);
+      await compensation.deleteDnsRecord.executeWithOptions({ summary: `roll back: delete DNS record ${instance.subdomain}` }, [{ instance }]);
+      await compensation.deleteServer.executeWithOptions(
+        { summary: `roll back: delete server ${serverLabel(instance)}` },
+        [{ instance, serverId: resources.serverId }],
+      );
+      await notify.notifyBilling.executeWithOptions({ summary: 'notify billing: provision failed' }, [
+        { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provision_failed', status: 'failed', detail: reason },
+      ]);
+    });
+  } catch (rollbackError) {
+    throw ApplicationFailure.create({
+      type: FailureType.CompensationFailed,
+      nonRetryable: true,
+      message: `Provision of ${instance.subdomain} failed (${reason}) and the rollback did not finish: ${describeFailure(rollbackError).message}. Server ${resources.serverId ?? 'unknown'} or its DNS record may still exist; fix the cause, then "retry" (re-runs provision) or "abort" (terminates).`,
+    });
+  }
+  if (cause.cancelled) throw error;
+  throw ApplicationFailure.create({
+    type: FailureType.ProvisionFailed,
+    nonRetryable: true,
+    message: `Provision of ${instance.subdomain} failed and was rolled back (no server or DNS record left): ${reason}`,
+  });
+}

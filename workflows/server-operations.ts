@@ -1,0 +1,84 @@
+// suspend, unsuspend, resize and reboot: the operations on an existing server.
+// Each is a child workflow of the instance, so the Web UI shows every step of each one.
+import { setCurrentDetails } from '@temporalio/workflow';
+import { notify, provider, waits } from './activity-proxies';
+import type { InstanceSpec, OperationInput, OperationOutcome } from './definitions';
+import { serverLabel } from './summaries';
+
+function serverOf(input: OperationInput): number {
+  // The entity only runs these on an instance that has a server; activities refuse clearly if not.
+  return input.resources.serverId ?? -1;
+}
+
+async function tellCustomerAndBilling(input: OperationInput, email: 'suspended' | 'unsuspended' | undefined, event: string, status: string): Promise<void> {
+  const { instance, operation } = input;
+  if (email) {
+    await notify.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email }]);
+  }
+  await notify.notifyBilling.executeWithOptions({ summary: `notify billing: ${event}` }, [
+    { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status },
+  ]);
+}
+
+function stop(instance: InstanceSpec, serverId: number, graceMs: number) {
+  return waits.stopServer.executeWithOptions({ summary: `shut down ${serverLabel(instance)} (power off after ${Math.round(graceMs / 1000)} s)` }, [
+    { instance, serverId, gracefulTimeoutMs: graceMs },
+  ]);
+}
+
+function start(instance: InstanceSpec, serverId: number) {
+  return waits.startServer.executeWithOptions({ summary: `power on ${serverLabel(instance)}` }, [{ instance, serverId }]);
+}
+
+export async function suspendWorkflow(input: OperationInput): Promise<OperationOutcome> {
+  setCurrentDetails(`Shutting down ${serverLabel(input.instance)}`);
+  await stop(input.instance, serverOf(input), input.timings.shutdownGraceMs);
+  await tellCustomerAndBilling(input, 'suspended', 'instance.suspended', 'suspended');
+  return { status: 'suspended', resources: input.resources, plan: input.instance.plan };
+}
+
+export async function unsuspendWorkflow(input: OperationInput): Promise<OperationOutcome> {
+  setCurrentDetails(`Powering on ${serverLabel(input.instance)}`);
+  await start(input.instance, serverOf(input));
+  await tellCustomerAndBilling(input, 'unsuspended', 'instance.unsuspended', 'running');
+  return { status: 'running', resources: input.resources, plan: input.instance.plan };
+}
+
+export async function resizeWorkflow(input: OperationInput): Promise<OperationOutcome> {
+  const { instance } = input;
+  const target = input.operation.args.plan ?? instance.plan;
+  const serverId = serverOf(input);
+  // Refuse before stopping anything: a disk cannot shrink, and that is the customer's call, not a retry.
+  const check = await provider.checkResize.executeWithOptions({ summary: `check resize ${serverLabel(instance)} to ${target}` }, [{ instance, serverId, plan: target }]);
+  if (!check.alreadyThere) {
+    const wasRunning = input.fromStatus === 'running';
+    if (wasRunning) {
+      setCurrentDetails(`Stopping ${serverLabel(instance)} to change its type`);
+      await stop(instance, serverId, input.timings.shutdownGraceMs);
+    }
+    setCurrentDetails(`Changing ${serverLabel(instance)} to ${check.serverType} (disk kept)`);
+    await waits.changeServerType.executeWithOptions({ summary: `change type to ${check.serverType}, keep disk` }, [{ instance, serverId, serverType: check.serverType }]);
+    if (wasRunning) {
+      setCurrentDetails(`Powering ${serverLabel(instance)} back on`);
+      await start(instance, serverId);
+    }
+  }
+  await tellCustomerAndBilling(input, undefined, 'instance.resized', input.fromStatus);
+  return {
+    status: input.fromStatus,
+    resources: { ...input.resources, serverType: check.serverType },
+    plan: target,
+    noop: check.alreadyThere ? `server is already ${check.serverType}` : undefined,
+  };
+}
+
+export async function rebootWorkflow(input: OperationInput): Promise<OperationOutcome> {
+  const { instance } = input;
+  setCurrentDetails(`Rebooting ${serverLabel(instance)}`);
+  const grace = input.timings.rebootGraceMs;
+  await waits.rebootServer.executeWithOptions({ summary: `reboot ${serverLabel(instance)} (reset after ${Math.round(grace / 1000)} s)` }, [
+    { instance, serverId: serverOf(input), softTimeoutMs: grace },
+  ]);
+  await tellCustomerAndBilling(input, undefined, 'instance.rebooted', 'running');
+  return { status: 'running', resources: input.resources, plan: instance.plan };
+}

@@ -1,0 +1,26 @@
+// Text operators read in the Web UI: one line per workflow, naming the instance, plan and region.
+import type { InstanceSpec, OperationType } from './definitions';
+
+const TITLES: Record<OperationType, string> = {
+  provision: 'Provision',
+  suspend: 'Suspend',
+  unsuspend: 'Unsuspend',
+  resize: 'Resize',
+  reboot: 'Reboot',
+  terminate: 'Terminate',
+};
+
+export function operationSummary(type: OperationType, instance: InstanceSpec, target?: string): string {
+  const plan = type === 'resize' && target ? `${instance.plan} → ${target}` : instance.plan;
+  return `${TITLES[type]} ${instance.subdomain} · ${plan} · ${instance.region}`;
+}
+
+export function instanceSummary(instance: InstanceSpec): string {
+  return `Instance ${instance.subdomain} · ${instance.plan} · ${instance.region} · customer ${instance.customerId}`;
+}
+
+export const serverLabel = (instance: InstanceSpec): string => `hostflow-${instance.subdomain}`;
+
+export function minutes(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
+}

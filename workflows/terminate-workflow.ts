@@ -1,0 +1,30 @@
+// terminate: optional snapshot → delete the server (every server carrying the instance's label)
+// → delete the DNS record → e-mail → billing. Safe to run from any state, including after a
+// failed or half-rolled-back provision: each step treats "already gone" as done.
+import { setCurrentDetails } from '@temporalio/workflow';
+import { notify, provider, waits } from './activity-proxies';
+import type { OperationInput, OperationOutcome } from './definitions';
+import { serverLabel } from './summaries';
+
+export async function terminateWorkflow(input: OperationInput): Promise<OperationOutcome> {
+  const { instance, operation, resources } = input;
+  if (operation.args.snapshot && resources.serverId !== undefined) {
+    setCurrentDetails(`Taking a snapshot of ${serverLabel(instance)}`);
+    await waits.snapshotServer.executeWithOptions({ summary: `snapshot ${serverLabel(instance)}` }, [
+      { instance, serverId: resources.serverId, operationId: operation.operationId },
+    ]);
+  }
+  setCurrentDetails(`Deleting ${serverLabel(instance)} and its DNS record`);
+  await waits.deleteServer.executeWithOptions({ summary: `delete server ${serverLabel(instance)}` }, [{ instance, serverId: resources.serverId }]);
+  await provider.deleteDnsRecord.executeWithOptions({ summary: `delete DNS record ${instance.subdomain}` }, [{ instance }]);
+  // A customer whose instance never ran was never welcomed; don't write to say goodbye.
+  if (input.fromStatus === 'running' || input.fromStatus === 'suspended' || input.fromStatus === 'attention') {
+    await notify.sendEmail.executeWithOptions({ summary: 'send terminated e-mail' }, [
+      { instanceId: instance.instanceId, operationId: operation.operationId, kind: 'terminated' },
+    ]);
+  }
+  await notify.notifyBilling.executeWithOptions({ summary: 'notify billing: terminated' }, [
+    { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.terminated', status: 'terminated' },
+  ]);
+  return { status: 'terminated', resources: {}, plan: instance.plan };
+}
