@@ -4,6 +4,7 @@
 import express, { Router } from 'express';
 import type { ErrorRequestHandler } from 'express';
 import { FaultRuleError } from './faults';
+import { UnknownServerError } from './store';
 import type { FaultRule, SandboxState, VmMode } from './types';
 
 export interface ControlApi {
@@ -89,7 +90,8 @@ export function controlRouter(api: ControlApi): Router {
   const onError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     if (res.headersSent) return next(err);
     const bad = err instanceof BadRequest || err instanceof FaultRuleError || (err as { type?: string }).type === 'entity.parse.failed';
-    res.status(bad ? 400 : 500).json({ error: (err as Error).message });
+    const status = err instanceof UnknownServerError ? 404 : bad ? 400 : 500;
+    res.status(status).json({ error: (err as Error).message });
   };
   r.use(onError);
   return r;

@@ -15,7 +15,7 @@ import { routeKeyOf } from './route-keys';
 import { Scheduler } from './scheduler';
 import { startSmtp } from './smtp';
 import { buildState } from './state';
-import { Store } from './store';
+import { Store, UnknownServerError } from './store';
 import type { FaultRule, Sandbox, SandboxLogger, SandboxOptions, SandboxState, VmMode } from './types';
 import { VmSimulator } from './vm-simulator';
 
@@ -71,7 +71,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         return;
       }
       const server = store.servers.get(serverId);
-      if (!server) throw new Error(`no server ${serverId}`);
+      if (!server) throw new UnknownServerError(serverId);
       server.ignoreAcpi = ignore;
     },
   };

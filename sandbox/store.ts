@@ -74,6 +74,13 @@ export interface DnsRecord {
   modified_on: string;
 }
 
+/** A control call named a server the sandbox does not have. */
+export class UnknownServerError extends Error {
+  constructor(id: number) {
+    super(`no server ${id}`);
+  }
+}
+
 export class Store {
   servers = new Map<number, ServerRecord>();
   actions = new Map<number, ActionRecord>();

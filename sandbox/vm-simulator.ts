@@ -3,7 +3,7 @@
 
 import { parse } from 'yaml';
 import type { Scheduler } from './scheduler';
-import type { ServerRecord, Store } from './store';
+import { type ServerRecord, type Store, UnknownServerError } from './store';
 import type { SandboxLogger, VmMode } from './types';
 
 const CALLBACK_FILE = '/etc/hostflow/callback.env';
@@ -76,7 +76,7 @@ export class VmSimulator {
       return;
     }
     const server = this.store.servers.get(serverId);
-    if (!server) throw new Error(`no server ${serverId}`);
+    if (!server) throw new UnknownServerError(serverId);
     server.vmMode = mode;
   }
 

@@ -2,7 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import type { ServerRecord } from '../store';
+import type { ActionRecord, ServerRecord } from '../store';
 import { SERVER_TYPES, SYSTEM_IMAGES, findBy, findLocation } from './catalog';
 import { type HetznerContext, getServer, renderServer, setStatus } from './context';
 import { HetznerError, invalidInput } from './errors';
@@ -85,9 +85,8 @@ function createServer(ctx: HetznerContext, rawBody: unknown) {
   ctx.store.servers.set(server.id, server);
   const resources = [{ id: server.id, type: 'server' }];
 
-  const startAction = start
-    ? ctx.engine.create({ command: 'start_server', resources, startWhen: 'manual' })
-    : null;
+  // The start action exists from the start (as next_actions) but runs only after create_server.
+  let startAction: ActionRecord | null = null;
   const createAction = ctx.engine.create({
     command: 'create_server',
     resources,
@@ -100,6 +99,7 @@ function createServer(ctx: HetznerContext, rawBody: unknown) {
       }
     },
   });
+  if (start) startAction = ctx.engine.create({ command: 'start_server', resources, startWhen: 'manual' });
   return {
     server: renderServer(ctx, server),
     action: actionJson(createAction),
