@@ -1,0 +1,47 @@
+// The Express app: authenticates, validates, reads the read model, starts workflows and sends
+// signals — nothing else. Built from its dependencies so tests can run it on fakes.
+import express from 'express';
+import { readRawBody, parseJsonBody } from './body';
+import { requireSignature } from './auth/signature';
+import type { ApiDeps, RouteContext } from './deps';
+import { errorHandler, notFoundHandler } from './errors';
+import { requestLogger } from './logging';
+import { DEFAULT_RATE_LIMITS, perKeyLimiter } from './rate-limit';
+import { docsRoutes } from './routes/docs';
+import { healthRoutes } from './routes/health';
+import { instanceRoutes } from './routes/instances';
+import { operationRoutes } from './routes/operations';
+import { readyRoutes } from './routes/ready';
+import { webhookRoutes } from './routes/webhooks';
+
+export type { ApiDeps } from './deps';
+
+export function createApp(deps: ApiDeps): express.Express {
+  const now = deps.now ?? Date.now;
+  const limits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits };
+  const context: RouteContext = {
+    deps,
+    signed: [...readRawBody(), requireSignature(deps.config.apiKeys, now), perKeyLimiter(limits.perKeyPerMinute), parseJsonBody],
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestLogger(deps.logger));
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  app.use(healthRoutes(context));
+  app.use(docsRoutes(context));
+  // Before the signed routes: the callback authenticates with its token, not a signature.
+  app.use(readyRoutes(context, limits.perIpPerMinute));
+  app.use(instanceRoutes(context));
+  app.use(operationRoutes(context));
+  app.use(webhookRoutes(context));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,160 @@
+// POST /api/instances: write the instance and its provision operation in one transaction, then
+// signalWithStart the entity workflow. The start runs for a new AND an existing instance, so a
+// crash between the insert and the start heals on the billing system's retry; the workflow
+// de-duplicates the provision request by its idempotency key.
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Config } from '../config/env';
+import type { Database } from '../schema/db';
+import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
+import { provisionWorkflowId, type InstanceWorkflowInput, type OperationRequest } from '../workflows/definitions';
+import { pgErrorCode, UNIQUE_VIOLATION } from './db-errors';
+import { ApiError } from './errors';
+import { requestHash } from './idempotency';
+import { findInstanceByServiceId } from './read-model';
+import type { CreateInstanceBody } from './schemas';
+import type { TemporalGateway } from './temporal-gateway';
+
+/** The provision request's key inside the entity workflow: there is one provision per instance. */
+export const PROVISION_IDEMPOTENCY_KEY = 'provision';
+
+export interface CreateContext {
+  requestedBy: string;
+  idempotencyKey: string | undefined;
+}
+
+export interface Created {
+  instance: InstanceRow;
+  operation: OperationRow;
+  created: boolean;
+}
+
+export async function createInstance(
+  deps: { db: Database; temporal: TemporalGateway; config: Config },
+  body: CreateInstanceBody,
+  context: CreateContext,
+): Promise<Created> {
+  const result = await writeInstance(deps.db, body, context);
+  await deps.temporal.startInstance(workflowInput(result.instance, deps.config), provisionRequest(result.operation));
+  return result;
+}
+
+export function workflowInput(row: InstanceRow, config: Config): InstanceWorkflowInput {
+  // No e-mail and nothing secret: workflow inputs live in the history; activities load the rest.
+  return {
+    instance: {
+      instanceId: row.id,
+      customerId: String(row.whmcsClientId),
+      serviceId: String(row.whmcsServiceId),
+      plan: row.plan,
+      region: row.region,
+      subdomain: row.subdomain,
+      sshKeys: row.sshKeys,
+    },
+    readyTimeoutMs: config.provisionReadyTimeoutMs,
+  };
+}
+
+export function provisionRequest(row: OperationRow): OperationRequest {
+  return {
+    operationId: row.id,
+    type: 'provision',
+    seq: 1,
+    args: {},
+    idempotencyKey: PROVISION_IDEMPOTENCY_KEY,
+    requestedBy: row.requestedBy,
+  };
+}
+
+async function writeInstance(db: Database, body: CreateInstanceBody, context: CreateContext): Promise<Created> {
+  const hash = requestHash('create', body);
+  try {
+    return await db.transaction(async (tx) => {
+      if (context.idempotencyKey !== undefined) {
+        // Serialises creates that share a key, so "same key, other body" is caught even when
+        // both arrive at once.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`hostflow:create:${context.idempotencyKey}`}, 0))`);
+        const [previous] = await tx
+          .select()
+          .from(operations)
+          .where(and(eq(operations.type, 'provision'), eq(operations.idempotencyKey, context.idempotencyKey)))
+          .limit(1);
+        if (previous) {
+          if (previous.requestHash !== null && previous.requestHash !== hash) throw keyConflict();
+          const [instance] = await tx.select().from(instances).where(eq(instances.id, previous.instanceId)).limit(1);
+          if (instance) return { instance, operation: previous, created: false };
+        }
+      }
+
+      const id = randomUUID();
+      const [inserted] = await tx
+        .insert(instances)
+        .values({
+          id,
+          whmcsServiceId: body.whmcs_service_id,
+          whmcsClientId: body.whmcs_client_id,
+          email: body.email,
+          plan: body.plan,
+          region: body.region,
+          subdomain: body.hostname ?? `vps-${body.whmcs_service_id}`,
+          sshKeys: body.ssh_keys ?? [],
+          status: 'provisioning',
+          operationSeq: 1,
+        })
+        .onConflictDoNothing({ target: instances.whmcsServiceId })
+        .returning();
+      if (!inserted) {
+        const existing = await existingInstance(tx, body.whmcs_service_id);
+        if (existing) return existing;
+        throw new Error(`instance for service ${body.whmcs_service_id} vanished during create`);
+      }
+      const [operation] = await tx
+        .insert(operations)
+        .values({
+          id: randomUUID(),
+          instanceId: id,
+          seq: 1,
+          type: 'provision',
+          status: 'queued',
+          args: {},
+          idempotencyKey: context.idempotencyKey ?? null,
+          requestHash: hash,
+          workflowId: provisionWorkflowId(id),
+          requestedBy: context.requestedBy,
+        })
+        .returning();
+      if (!operation) throw new Error('provision operation was not written');
+      return { instance: inserted, operation, created: true };
+    });
+  } catch (error) {
+    if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
+    // Two requests for the same service id at once can meet on the subdomain index before the
+    // service-id index settles it; after the winner commits, the service id finds its instance.
+    const existing = await existingInstance(db, body.whmcs_service_id);
+    if (existing) return existing;
+    throw new ApiError('CONFLICT', 'the hostname is already used by another instance', [
+      { path: 'hostname', message: 'already in use' },
+    ]);
+  }
+}
+
+type Queryable = Pick<Database, 'select'>;
+
+async function existingInstance(db: Queryable, serviceId: number): Promise<Created | undefined> {
+  const instance = await findInstanceByServiceId(db as Database, serviceId);
+  if (!instance) return undefined;
+  const [operation] = await db
+    .select()
+    .from(operations)
+    .where(and(eq(operations.instanceId, instance.id), eq(operations.type, 'provision')))
+    .orderBy(operations.seq)
+    .limit(1);
+  if (!operation) throw new Error(`instance ${instance.id} has no provision operation`);
+  return { instance, operation, created: false };
+}
+
+function keyConflict(): ApiError {
+  return new ApiError('CONFLICT', 'this Idempotency-Key was already used with a different request', [
+    { path: 'Idempotency-Key', message: 'reused with a different body' },
+  ]);
+}

@@ -1,0 +1,24 @@
+// What the API needs from the outside world; main.ts wires the real ones, tests wire fakes.
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../config/env';
+import type { DatabaseHandle } from '../schema/db';
+import type { RateLimits } from './rate-limit';
+import type { TemporalGateway } from './temporal-gateway';
+
+export interface ApiDeps {
+  config: Config;
+  database: DatabaseHandle;
+  temporal: TemporalGateway;
+  logger: Logger;
+  /** Clock for signature windows (ms since epoch); tests move it. */
+  now?: () => number;
+  rateLimits?: Partial<RateLimits>;
+}
+
+/** What each route module gets: the deps plus the signed-route middleware chain. */
+export interface RouteContext {
+  deps: ApiDeps;
+  /** raw body → signature → per-key rate limit → JSON body (for POST/DELETE). */
+  signed: RequestHandler[];
+}

@@ -1,0 +1,55 @@
+// The API process: config, Postgres, Temporal, HTTP; SIGTERM/SIGINT drain and close.
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../config/env';
+import { connectClient, temporalTarget } from '../config/temporal';
+import { openDatabase } from '../schema/db';
+import { createApp } from './app';
+import { createLogger } from './logging';
+import { serve } from './server';
+import { createTemporalGateway } from './temporal-gateway';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  if (!config.databaseUrl) {
+    throw new ConfigError(['DATABASE_URL: not set; point it at Postgres (`npm start` serves the embedded one and sets it)']);
+  }
+  const database = openDatabase(config.databaseUrl);
+  const target = temporalTarget();
+  let client: Client;
+  try {
+    client = await connectClient(target);
+  } catch (error) {
+    // Start anyway: /api/health reports Temporal down, and the lazy connection retries on use.
+    logger.warn({ err: error, address: target.address }, 'Temporal is not answering yet; starting with a lazy connection');
+    client = new Client({ connection: Connection.lazy(target.connectionOptions as Parameters<typeof Connection.lazy>[0]), namespace: target.namespace });
+  }
+  const temporal = createTemporalGateway(client, { taskQueue: config.taskQueue });
+  const app = createApp({ config, database, temporal, logger });
+  const running = await serve(app, {
+    port: config.api.port,
+    logger,
+    closers: [
+      { name: 'temporal', close: () => client.connection.close() },
+      { name: 'postgres', close: () => database.close() },
+    ],
+  });
+  logger.info({ port: running.port, temporal: target.address, namespace: target.namespace, task_queue: config.taskQueue }, 'API listening');
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      running.shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

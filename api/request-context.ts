@@ -1,0 +1,33 @@
+// What the API's middleware learns about a request and hands to the routes.
+import type { Request } from 'express';
+import { ApiError } from './errors';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The exact bytes received (empty when there was no body): what the signature covers. */
+      rawBody?: Buffer;
+      /** The API key whose signature verified; set only on signed routes. */
+      apiKey?: string;
+    }
+  }
+}
+
+export function requestedBy(req: Request): string {
+  return `whmcs:${req.apiKey ?? 'unknown'}`;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+/** The optional `Idempotency-Key` header: printable ASCII, 1–128 characters. */
+export function idempotencyKey(req: Request): string | undefined {
+  const value = req.get('idempotency-key');
+  if (value === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(value)) {
+    throw new ApiError('VALIDATION_ERROR', 'Idempotency-Key must be 1–128 printable ASCII characters', [
+      { path: 'Idempotency-Key', message: 'invalid header value' },
+    ]);
+  }
+  return value;
+}

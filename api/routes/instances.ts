@@ -1,0 +1,48 @@
+// POST /api/instances, GET /api/instances/:id, GET /api/instances?whmcs_service_id=N
+import { Router } from 'express';
+import { createInstance } from '../create-instance';
+import type { RouteContext } from '../deps';
+import { ApiError } from '../errors';
+import { findInstance, findInstanceByServiceId, loadInstanceView } from '../read-model';
+import { idempotencyKey, requestedBy } from '../request-context';
+import { CreateInstanceBody, ListInstancesQuery } from '../schemas';
+import { parseOr400 } from '../validate';
+import { instanceUrl, operationView } from '../views';
+
+export function instanceRoutes({ deps, signed }: RouteContext): Router {
+  const router = Router();
+  const { db } = deps.database;
+  const domain = deps.config.cloudflare.domain;
+
+  router.post('/api/instances', ...signed, async (req, res) => {
+    const key = idempotencyKey(req);
+    const body = parseOr400(CreateInstanceBody, req.body);
+    const { instance, operation, created } = await createInstance(
+      { db, temporal: deps.temporal, config: deps.config },
+      body,
+      { requestedBy: requestedBy(req), idempotencyKey: key },
+    );
+    req.log.info({ instance_id: instance.id, created }, created ? 'instance created' : 'instance already existed');
+    res.status(202).json({
+      id: instance.id,
+      status: instance.status,
+      subdomain: instance.subdomain,
+      url: instanceUrl(instance.subdomain, domain),
+      operation: operationView(operation),
+    });
+  });
+
+  router.get('/api/instances', ...signed, async (req, res) => {
+    const query = parseOr400(ListInstancesQuery, req.query, 'query');
+    const row = await findInstanceByServiceId(db, Number(query.whmcs_service_id));
+    res.json({ instances: row ? [await loadInstanceView(db, row, domain)] : [] });
+  });
+
+  router.get('/api/instances/:id', ...signed, async (req, res) => {
+    const row = await findInstance(db, req.params.id as string);
+    if (!row) throw new ApiError('NOT_FOUND', 'no such instance');
+    res.json(await loadInstanceView(db, row, domain));
+  });
+
+  return router;
+}

@@ -1,0 +1,63 @@
+// Operations on an existing instance: suspend, unsuspend, reboot, resize, DELETE (terminate),
+// and reading their progress.
+import { Router, type Request } from 'express';
+import type { z } from 'zod';
+import type { OperationArgs } from '../../workflows/definitions';
+import type { RouteContext } from '../deps';
+import { ApiError } from '../errors';
+import { findInstance, findOperation, listOperations } from '../read-model';
+import { idempotencyKey, requestedBy } from '../request-context';
+import { requestOperation, type RequestableOperation } from '../request-operation';
+import { ReasonBody, ResizeBody, TerminateBody } from '../schemas';
+import { parseOr400 } from '../validate';
+import { operationView } from '../views';
+
+export function operationRoutes({ deps, signed }: RouteContext): Router {
+  const router = Router();
+  const { db } = deps.database;
+
+  async function handle(req: Request, type: RequestableOperation, schema: z.ZodType<OperationArgs>) {
+    const key = idempotencyKey(req);
+    // An absent body means "no options"; validation comes before the lookup, so a bad body
+    // is a 400 whether or not the instance exists.
+    const args = parseOr400(schema, req.body ?? {});
+    const instance = await findInstance(db, req.params.id as string);
+    if (!instance) throw new ApiError('NOT_FOUND', 'no such instance');
+    const operation = await requestOperation(
+      { db, temporal: deps.temporal, catalog: deps.config.catalog },
+      instance,
+      type,
+      args,
+      { requestedBy: requestedBy(req), idempotencyKey: key },
+    );
+    req.log.info({ instance_id: instance.id, operation_id: operation.id, type }, 'operation requested');
+    return { operation: operationView(operation) };
+  }
+
+  for (const type of ['suspend', 'unsuspend', 'reboot'] as const) {
+    router.post(`/api/instances/:id/${type}`, ...signed, async (req, res) => {
+      res.status(202).json(await handle(req, type, ReasonBody));
+    });
+  }
+  router.post('/api/instances/:id/resize', ...signed, async (req, res) => {
+    res.status(202).json(await handle(req, 'resize', ResizeBody));
+  });
+  router.delete('/api/instances/:id', ...signed, async (req, res) => {
+    res.status(202).json(await handle(req, 'terminate', TerminateBody));
+  });
+
+  router.get('/api/instances/:id/operations', ...signed, async (req, res) => {
+    const instance = await findInstance(db, req.params.id as string);
+    if (!instance) throw new ApiError('NOT_FOUND', 'no such instance');
+    res.json({ operations: (await listOperations(db, instance.id)).map(operationView) });
+  });
+
+  router.get('/api/instances/:id/operations/:op_id', ...signed, async (req, res) => {
+    const instance = await findInstance(db, req.params.id as string);
+    const operation = instance ? await findOperation(db, instance.id, req.params.op_id as string) : undefined;
+    if (!operation) throw new ApiError('NOT_FOUND', 'no such operation');
+    res.json(operationView(operation));
+  });
+
+  return router;
+}

@@ -1,0 +1,206 @@
+// Every request and response shape of the API, once. The routes validate with these schemas
+// and api/openapi.ts builds the OpenAPI document from the very same objects, so the two cannot
+// drift. Request objects are strict: an unknown field is a 400, not silently dropped.
+import { z } from 'zod';
+import { PLANS, REGIONS } from '../config/catalog';
+import { INSTANCE_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../workflows/definitions';
+import { ERROR_CODES } from './errors';
+
+const MAX_INT32 = 2_147_483_647;
+
+const whmcsId = (what: string) =>
+  z.number().int().min(1).max(MAX_INT32).meta({ description: `WHMCS ${what} id (a positive 32-bit integer)`, example: 1042 });
+
+export const PlanName = z.enum(PLANS).meta({ id: 'Plan', description: 'A plan of the catalog' });
+export const RegionName = z.enum(REGIONS).meta({ id: 'Region', description: 'A region of the catalog' });
+
+/** A DNS label: 3–30 of a-z, 0-9 and '-', not starting or ending with '-'. */
+export const HOSTNAME_PATTERN = /^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$/;
+
+// A key lands in cloud-init's YAML: one line, printable ASCII, a known key type. No newline
+// may get through, or a key could smuggle its own cloud-init directives.
+const SSH_KEY_PATTERN =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x20-\x7e]{0,200})?$/;
+
+export const SshKey = z
+  .string()
+  .max(8192)
+  .regex(SSH_KEY_PATTERN, 'expected one OpenSSH public key line such as "ssh-ed25519 AAAA… comment"')
+  .meta({ example: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG4rT3vTt99Ox5kndS4HmgTrKBT8SKzhK4rhGkEVGlCI alice@laptop' });
+
+export const CreateInstanceBody = z
+  .strictObject({
+    whmcs_service_id: whmcsId('service'),
+    whmcs_client_id: whmcsId('client'),
+    email: z.email().max(254).meta({ example: 'alice@example.com' }),
+    plan: PlanName,
+    region: RegionName,
+    hostname: z
+      .string()
+      .regex(HOSTNAME_PATTERN, "expected 3–30 of a-z, 0-9 and '-', not starting or ending with '-'")
+      .optional()
+      .meta({ description: 'Subdomain to use; default `vps-<whmcs_service_id>`', example: 'alice-box' }),
+    ssh_keys: z.array(SshKey).max(5).optional().meta({ description: 'Up to 5 OpenSSH public keys' }),
+  })
+  .meta({ id: 'CreateInstanceRequest' });
+export type CreateInstanceBody = z.infer<typeof CreateInstanceBody>;
+
+const reason = z.string().min(1).max(500).meta({ description: 'Free text kept with the operation', example: 'invoice overdue' });
+
+export const ReasonBody = z.strictObject({ reason: reason.optional() }).meta({ id: 'ReasonRequest' });
+export const ResizeBody = z
+  .strictObject({
+    plan: z
+      .string()
+      .min(1)
+      .max(64)
+      .meta({ description: `Target plan (${PLANS.join(', ')}); a plan not in the catalog is refused with 409 INVALID_TRANSITION`, example: 'professional' }),
+  })
+  .meta({ id: 'ResizeRequest' });
+export const TerminateBody = z
+  .strictObject({ snapshot: z.boolean().optional().meta({ description: 'Snapshot the server before deleting it' }) })
+  .meta({ id: 'TerminateRequest' });
+
+export const ReadyBody = z
+  .strictObject({
+    openclaw_version: z.string().regex(/^[0-9A-Za-z.+_-]{1,64}$/).optional().meta({ example: '1.4.2' }),
+    gateway_port: z.number().int().min(1).max(65535).optional().meta({ example: 18789 }),
+  })
+  .meta({ id: 'ReadyRequest' });
+
+export const WEBHOOK_EVENTS = { InvoicePaid: 'unsuspend', ServiceCancelled: 'terminate', ServiceUpgrade: 'resize' } as const;
+export type KnownWebhookEvent = keyof typeof WEBHOOK_EVENTS;
+
+export const InvoicePaidEvent = z
+  .strictObject({
+    event: z.literal('InvoicePaid'),
+    service_id: whmcsId('service'),
+    invoice_id: whmcsId('invoice').optional(),
+  })
+  .meta({ id: 'InvoicePaidEvent', description: 'Unsuspends the instance' });
+export const ServiceCancelledEvent = z
+  .strictObject({
+    event: z.literal('ServiceCancelled'),
+    service_id: whmcsId('service'),
+    snapshot: z.boolean().optional(),
+    reason: reason.optional(),
+  })
+  .meta({ id: 'ServiceCancelledEvent', description: 'Terminates the instance' });
+export const ServiceUpgradeEvent = z
+  .strictObject({
+    event: z.literal('ServiceUpgrade'),
+    service_id: whmcsId('service'),
+    plan: ResizeBody.shape.plan,
+  })
+  .meta({ id: 'ServiceUpgradeEvent', description: 'Resizes the instance to `plan`' });
+export const OtherEvent = z
+  .looseObject({ event: z.string().min(1).max(100) })
+  .meta({ id: 'OtherEvent', description: 'Any other event: logged and answered 202 without effect' });
+
+export const KNOWN_WEBHOOK_SCHEMAS = {
+  InvoicePaid: InvoicePaidEvent,
+  ServiceCancelled: ServiceCancelledEvent,
+  ServiceUpgrade: ServiceUpgradeEvent,
+} as const;
+export const WebhookEnvelope = z.looseObject({ event: z.string().min(1).max(100) });
+export const WebhookBody = z
+  .union([InvoicePaidEvent, ServiceCancelledEvent, ServiceUpgradeEvent, OtherEvent])
+  .meta({ id: 'WhmcsWebhook' });
+
+// ---- path and query parameters ----
+
+export const InstanceIdParams = z.object({
+  id: z.string().meta({ param: { description: 'Instance id (a UUID)' }, example: '0b7d1c9e-2f4e-4c59-9f44-1d2a3b4c5d6e' }),
+});
+export const OperationIdParams = InstanceIdParams.extend({
+  op_id: z.string().meta({ param: { description: 'Operation id (a UUID)' } }),
+});
+export const ListInstancesQuery = z.strictObject({
+  whmcs_service_id: z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, 'expected a positive integer')
+    .refine((value) => Number(value) <= MAX_INT32, 'expected a 32-bit integer')
+    .meta({ param: { description: 'WHMCS service id to look up' }, example: '1042' }),
+});
+
+export const IdempotencyKeyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .meta({ param: { description: 'Same key, same operation; the same key with another body is 409 CONFLICT (1–128 printable ASCII)' } }),
+});
+
+// ---- responses ----
+
+const timestamp = z.iso.datetime({ offset: true }).meta({ example: '2025-11-02T10:15:30.000Z' });
+
+export const OperationView = z
+  .object({
+    id: z.string(),
+    type: z.enum(OPERATION_TYPES),
+    seq: z.number().int().meta({ description: 'n in the workflow id `instance-<id>/<type>-<n>`' }),
+    status: z.enum(OPERATION_STATUSES),
+    workflow_id: z.string().meta({ example: 'instance-0b7d1c9e-2f4e-4c59-9f44-1d2a3b4c5d6e/provision-1' }),
+    args: z.object({ plan: z.string().optional(), snapshot: z.boolean().optional(), reason: z.string().optional() }),
+    error: z.string().nullable(),
+    requested_by: z.string().meta({ example: 'whmcs:billing-1' }),
+    created_at: timestamp,
+    updated_at: timestamp,
+    started_at: timestamp.nullable(),
+    finished_at: timestamp.nullable(),
+  })
+  .meta({ id: 'Operation' });
+export type OperationView = z.infer<typeof OperationView>;
+
+export const InstanceView = z
+  .object({
+    id: z.string(),
+    status: z.enum(INSTANCE_STATUSES),
+    plan: z.string(),
+    region: z.string(),
+    ip_address: z.string().nullable(),
+    subdomain: z.string(),
+    url: z.string().meta({ example: 'https://alice-box.example.com' }),
+    server: z.object({ id: z.number().int().nullable(), type: z.string().nullable(), location: z.string().nullable() }),
+    dns: z.object({ record_id: z.string().nullable() }),
+    current_operation: OperationView.nullable(),
+    last_error: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Instance' });
+export type InstanceView = z.infer<typeof InstanceView>;
+
+export const CreateInstanceResponse = z
+  .object({ id: z.string(), status: z.enum(INSTANCE_STATUSES), subdomain: z.string(), url: z.string(), operation: OperationView })
+  .meta({ id: 'CreateInstanceResponse' });
+export const OperationResponse = z.object({ operation: OperationView }).meta({ id: 'OperationResponse' });
+export const InstanceList = z.object({ instances: z.array(InstanceView) }).meta({ id: 'InstanceList' });
+export const OperationList = z.object({ operations: z.array(OperationView) }).meta({ id: 'OperationList' });
+export const ReadyResponse = z.object({ acknowledged: z.literal(true) }).meta({ id: 'ReadyResponse' });
+export const WebhookResponse = z
+  .object({
+    event: z.string(),
+    operation: OperationView.optional().meta({ description: 'The operation the event asked for' }),
+    ignored: z.literal(true).optional().meta({ description: 'Set for events Hostflow does not act on' }),
+  })
+  .meta({ id: 'WebhookResponse' });
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES as [string, ...string[]]),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string().optional(), message: z.string() })),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+const check = z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() });
+export const HealthResponse = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    checks: z.object({ temporal: check, postgres: check }),
+    error: ErrorBody.shape.error.optional().meta({ description: 'Present with 503' }),
+  })
+  .meta({ id: 'Health' });

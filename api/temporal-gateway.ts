@@ -1,0 +1,161 @@
+// The API's only door to Temporal: start an instance's entity workflow, signal it, signal a
+// provision's ready callback, and ping. Signals, not updates, so the API answers while every
+// worker is down: Temporal keeps the request until a worker picks it up.
+import {
+  isGrpcDeadlineError,
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type SignalDefinition,
+  type WorkflowSignalWithStartOptions,
+} from '@temporalio/client';
+import {
+  INSTANCE_WORKFLOW_TYPE,
+  instanceWorkflowId,
+  provisionWorkflowId,
+  readySignal,
+  requestOperationSignal,
+  SA_CUSTOMER_ID,
+  SA_INSTANCE_ID,
+  SA_INSTANCE_STATUS,
+  SA_OPERATION,
+  SA_PLAN,
+  SA_REGION,
+  type InstanceWorkflowInput,
+  type OperationRequest,
+  type ReadyPayload,
+} from '../workflows/definitions';
+
+export interface TemporalGateway {
+  /**
+   * Start the entity workflow with its provision request (signalWithStart). Already running or
+   * already closed both count as done: the billing system's retry of a create must heal, not fail.
+   */
+  startInstance(input: InstanceWorkflowInput, provision: OperationRequest): Promise<void>;
+  /** Signal `requestOperation` to `instance-<id>`. Throws EntityWorkflowGoneError if it is not running. */
+  requestOperation(instanceId: string, request: OperationRequest): Promise<void>;
+  /** Signal `ready` to `instance-<id>/provision-1`; 'finished' when that workflow is no longer running. */
+  signalReady(instanceId: string, payload: ReadyPayload): Promise<'delivered' | 'finished'>;
+  /** A cheap round trip to the frontend; throws when Temporal does not answer. */
+  ping(): Promise<void>;
+}
+
+/** Temporal did not answer (down, unreachable, overloaded, deadline): the API says 503. */
+export class TemporalUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Temporal is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+/** The entity workflow to signal does not exist or has closed. */
+export class EntityWorkflowGoneError extends Error {
+  constructor(readonly workflowId: string) {
+    super(`workflow ${workflowId} is not running`);
+    this.name = 'EntityWorkflowGoneError';
+  }
+}
+
+/** The part of @temporalio/client's Client the gateway uses; tests pass a recording fake. */
+export interface WorkflowClientLike {
+  workflow: {
+    signalWithStart(
+      workflowType: string,
+      options: WorkflowSignalWithStartOptions<[OperationRequest]> & { args: [InstanceWorkflowInput] },
+    ): Promise<unknown>;
+    getHandle(workflowId: string): { signal<Args extends unknown[]>(def: SignalDefinition<Args>, ...args: Args): Promise<void> };
+  };
+  workflowService: { getSystemInfo(request: object): Promise<unknown> };
+  connection: { withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R> };
+}
+
+export interface GatewayOptions {
+  taskQueue: string;
+  /** Upper bound for one call, so a request never hangs while the SDK retries a dead frontend. */
+  callTimeoutMs?: number;
+  pingTimeoutMs?: number;
+}
+
+// gRPC codes that mean "not now" rather than "never": UNAVAILABLE, DEADLINE_EXCEEDED,
+// RESOURCE_EXHAUSTED, CANCELLED, ABORTED.
+const TRANSIENT_GRPC_CODES = new Set([14, 4, 8, 1, 10]);
+
+function isTransient(error: unknown): boolean {
+  if (isGrpcDeadlineError(error)) return true;
+  if (isGrpcServiceError(error)) return TRANSIENT_GRPC_CODES.has(error.code);
+  if (error instanceof ServiceError) return error.cause === undefined || isTransient(error.cause);
+  return false;
+}
+
+function translate(error: unknown): unknown {
+  return isTransient(error) ? new TemporalUnavailableError(error) : error;
+}
+
+export function createTemporalGateway(client: WorkflowClientLike | Client, options: GatewayOptions): TemporalGateway {
+  const c = client as WorkflowClientLike;
+  const callTimeoutMs = options.callTimeoutMs ?? 10_000;
+  const pingTimeoutMs = options.pingTimeoutMs ?? 3_000;
+  const bounded = <R>(fn: () => Promise<R>, ms = callTimeoutMs): Promise<R> => c.connection.withDeadline(Date.now() + ms, fn);
+
+  return {
+    async startInstance(input, provision) {
+      const { instance } = input;
+      try {
+        await bounded(() =>
+          c.workflow.signalWithStart(INSTANCE_WORKFLOW_TYPE, {
+            workflowId: instanceWorkflowId(instance.instanceId),
+            taskQueue: options.taskQueue,
+            args: [input],
+            signal: requestOperationSignal,
+            signalArgs: [provision],
+            // One entity workflow per instance, ever: a closed one is not started again.
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: SA_INSTANCE_ID, value: instance.instanceId },
+              { key: SA_CUSTOMER_ID, value: instance.customerId },
+              { key: SA_PLAN, value: instance.plan },
+              { key: SA_REGION, value: instance.region },
+              { key: SA_INSTANCE_STATUS, value: 'provisioning' },
+              { key: SA_OPERATION, value: 'provision' },
+            ],
+            staticSummary: `Instance ${instance.subdomain} · ${instance.plan} · ${instance.region}`,
+          }),
+        );
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+        throw translate(error);
+      }
+    },
+
+    async requestOperation(instanceId, request) {
+      const workflowId = instanceWorkflowId(instanceId);
+      try {
+        await bounded(() => c.workflow.getHandle(workflowId).signal(requestOperationSignal, request));
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw new EntityWorkflowGoneError(workflowId);
+        throw translate(error);
+      }
+    },
+
+    async signalReady(instanceId, payload) {
+      try {
+        await bounded(() => c.workflow.getHandle(provisionWorkflowId(instanceId)).signal(readySignal, payload));
+        return 'delivered';
+      } catch (error) {
+        // Provision already finished (or timed out): a repeated callback is still acknowledged.
+        if (error instanceof WorkflowNotFoundError) return 'finished';
+        throw translate(error);
+      }
+    },
+
+    async ping() {
+      try {
+        await bounded(() => c.workflowService.getSystemInfo({}), pingTimeoutMs);
+      } catch (error) {
+        throw new TemporalUnavailableError(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Read-model rows → the API's JSON (snake_case, ISO timestamps).
+import type { InstanceRow, OperationRow } from '../schema/tables';
+import type { InstanceStatus, OperationStatus, OperationType } from '../workflows/definitions';
+import type { InstanceView, OperationView } from './schemas';
+
+const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+export function operationView(row: OperationRow): OperationView {
+  const args = row.args ?? {};
+  return {
+    id: row.id,
+    type: row.type as OperationType,
+    seq: row.seq,
+    status: row.status as OperationStatus,
+    workflow_id: row.workflowId,
+    args: {
+      ...(typeof args.plan === 'string' ? { plan: args.plan } : {}),
+      ...(typeof args.snapshot === 'boolean' ? { snapshot: args.snapshot } : {}),
+      ...(typeof args.reason === 'string' ? { reason: args.reason } : {}),
+    },
+    error: row.error,
+    requested_by: row.requestedBy,
+    created_at: iso(row.createdAt) as string,
+    updated_at: iso(row.updatedAt) as string,
+    started_at: iso(row.startedAt),
+    finished_at: iso(row.finishedAt),
+  };
+}
+
+export function instanceUrl(subdomain: string, domain: string): string {
+  return `https://${subdomain}.${domain}`;
+}
+
+export function instanceView(row: InstanceRow, currentOperation: OperationRow | null, domain: string): InstanceView {
+  return {
+    id: row.id,
+    status: row.status as InstanceStatus,
+    plan: row.plan,
+    region: row.region,
+    ip_address: row.ipAddress,
+    subdomain: row.subdomain,
+    url: instanceUrl(row.subdomain, domain),
+    server: { id: row.serverId, type: row.serverType, location: row.location },
+    dns: { record_id: row.dnsRecordId },
+    current_operation: currentOperation ? operationView(currentOperation) : null,
+    last_error: row.lastError,
+    created_at: iso(row.createdAt) as string,
+    updated_at: iso(row.updatedAt) as string,
+  };
+}
