@@ -15,7 +15,8 @@ describe('sandbox control', () => {
   test('GET /__sandbox/state returns the same JSON as state(), with user data and request counts', async () => {
     const client = hcloud(sandbox);
     const { server } = await client.servers.build('st-1').serverType('cpx32').location('sin').image('ubuntu-24.04').labels({ a: 'b' }).userData('#cloud-config\n').create();
-    await waitFor(() => sandbox.state().servers[0]?.['status'] === 'running' || undefined, 'running');
+    // Wait for the boot to finish too, so no timer changes the state between the two reads.
+    await waitFor(() => sandbox.state().servers[0]?.['cloud_init_done'] === true || undefined, 'booted');
     const res = await raw(`${sandbox.httpUrl}/__sandbox/state`, 'GET', undefined, null);
     expect(res.body).toEqual(sandbox.state());
     expect(res.body.servers[0]).toMatchObject({
