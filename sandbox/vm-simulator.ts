@@ -108,7 +108,8 @@ export class VmSimulator {
     }
     const token = mode === 'wrong-token' ? `wrong-${config.token}` : config.token;
     const calls = mode === 'twice' ? 2 : 1;
-    for (let call = 1; call <= calls; call++) {
+    const generation = this.scheduler.generation;
+    for (let call = 1; call <= calls && this.scheduler.generation === generation; call++) {
       await this.callBack(server, config.url, token, token === config.token, mode, call);
     }
   }
@@ -147,7 +148,7 @@ export class VmSimulator {
         done();
       }
       if (!retry || attempt === MAX_ATTEMPTS) return;
-      await this.scheduler.sleep(backoff);
+      if (!(await this.scheduler.sleep(backoff))) return; // reset or closed meanwhile
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       if (this.store.servers.get(server.id) !== server) return;
     }
