@@ -127,6 +127,16 @@ describe('fault rules', () => {
     expect(Date.now() - t1).toBeLessThan(140);
   });
 
+  test('reset answers a request that is waiting out injected latency instead of leaving it hanging', async () => {
+    sandbox.setFaults([{ route: 'GET /v1/servers', latencyMs: 10_000 }]);
+    const t0 = Date.now();
+    const pending = raw(`${sandbox.hetznerUrl}/servers`);
+    await new Promise((r) => setTimeout(r, 50));
+    sandbox.reset();
+    expect((await pending).status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
   test('faults are set over HTTP with a seed, listed with remaining counts, and validated', async () => {
     const set = await raw(`${sandbox.httpUrl}/__sandbox/faults`, 'POST', { seed: 9, rules: [{ route: 'POST /v1/servers', commitThenDrop: { count: 2 } }] }, null);
     expect(set.status).toBe(200);
