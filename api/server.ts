@@ -1,6 +1,6 @@
 // Listening and stopping. On shutdown the server stops accepting, lets in-flight requests
 // finish (closing keep-alive connections as they go idle), then closes Temporal and Postgres.
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
@@ -24,9 +24,12 @@ export interface ServeOptions {
 
 export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
   let draining = false;
+  const inFlight = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     // Answers given while draining tell keep-alive clients to reconnect (to another replica).
     if (draining) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
     app(req, res);
   });
   await new Promise<void>((resolve, reject) => {
@@ -41,6 +44,7 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
 
   async function stop(reason: string): Promise<void> {
     draining = true;
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     options.logger.info({ reason }, 'shutting down: no new connections, finishing requests in flight');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
