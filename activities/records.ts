@@ -57,7 +57,7 @@ export function createRecordActivities(deps: ActivityDeps) {
               set: {
                 status: row.status,
                 error: row.error,
-                startedAt: sql`coalesce(${operations.startedAt}, ${row.startedAt})`,
+                startedAt: sql`coalesce(${operations.startedAt}, excluded.started_at)`,
                 finishedAt: row.finishedAt,
                 updatedAt: now,
               },

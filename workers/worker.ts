@@ -22,7 +22,7 @@ export function createHostflowWorker(options: HostflowWorkerOptions): Promise<Wo
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    identity: options.identity,
+    ...(options.identity ? { identity: options.identity } : {}),
     // Activities mostly wait on HTTP; many can run at once without loading the CPU.
     maxConcurrentActivityTaskExecutions: 200,
     // Let a SIGTERM'd worker finish the activity step it is in (they are short or resumable).

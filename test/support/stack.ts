@@ -1,0 +1,204 @@
+// A whole Hostflow for one test file: sandbox providers, the API on a real port, a worker on a
+// task queue of its own, and a billing-webhook receiver, wired to the run's Temporal server and
+// Postgres (see global-setup.ts). Everything goes through the same code paths as production.
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createHmac, randomUUID } from 'node:crypto';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { createApp } from '../../api/app';
+import { createTemporalGateway } from '../../api/temporal-gateway';
+import { loadConfig, type Config } from '../../config/env';
+import { openDatabase, type DatabaseHandle } from '../../schema/db';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
+import { buildActivityDeps } from '../../workers/activity-deps';
+import { createHostflowWorker } from '../../workers/worker';
+
+export const TEST_API_KEY = 'test-key';
+export const TEST_API_SECRET = 'test-secret-0123456789abcdef';
+export const TEST_CALLBACK_SECRET = 'test-callback-secret-0123456789';
+
+export interface StackOptions {
+  sandbox?: SandboxOptions;
+  /** Provision's wait for the ready callback. */
+  readyTimeout?: string;
+  /** false: start without a worker (tests that queue work while every worker is down). */
+  worker?: boolean;
+}
+
+export interface BillingCall {
+  headers: Record<string, string | string[] | undefined>;
+  body: Record<string, unknown>;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read whatever came back
+  headers: Headers;
+}
+
+export interface Stack {
+  apiUrl: string;
+  config: Config;
+  sandbox: Sandbox;
+  client: Client;
+  database: DatabaseHandle;
+  billingCalls: BillingCall[];
+  /** A signed request, as the WHMCS module sends it. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function sign(secret: string, rawBody: string, timestamp: string): string {
+  return createHmac('sha256', secret).update(rawBody + timestamp).digest('hex');
+}
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest (npm test), whose global setup starts Temporal and Postgres`);
+  return value;
+}
+
+let runtimeInstalled = false;
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  if (!runtimeInstalled) {
+    // Worker lifecycle chatter hides the test output; warnings and errors still show.
+    Runtime.install({ logger: new DefaultLogger(process.env.HOSTFLOW_TEST_VERBOSE ? 'INFO' : 'WARN') });
+    runtimeInstalled = true;
+  }
+  const taskQueue = `hostflow-test-${randomUUID()}`;
+  const sandbox = await startSandbox({ actionDurationMs: 20, bootDelayMs: 50, shutdownDelayMs: 20, ...options.sandbox });
+  const billingCalls: BillingCall[] = [];
+  const billing = await listen(express().use(express.json()).post('/billing', (req, res) => {
+    billingCalls.push({ headers: req.headers, body: req.body as Record<string, unknown> });
+    res.status(204).end();
+  }));
+
+  // The API's port must be known before the config (the VPS calls it back), so listen first.
+  const apiServer = await listen(express());
+  const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
+  const config = loadConfig({
+    DATABASE_URL: env('HOSTFLOW_TEST_DATABASE_URL'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    HETZNER_API_TOKEN: 'sandbox-hetzner-token',
+    HETZNER_API_URL: sandbox.hetznerUrl,
+    CLOUDFLARE_API_TOKEN: 'sandbox-cloudflare-token',
+    CLOUDFLARE_ZONE_ID: '023e105f4ecef8ad9ca31a8372d0c353',
+    CLOUDFLARE_DOMAIN: 'hostflow.test',
+    CLOUDFLARE_API_URL: sandbox.cloudflareUrl,
+    SMTP_URL: `smtp://${sandbox.smtpHost}:${sandbox.smtpPort}`,
+    EMAIL_FROM: 'Hostflow <noreply@hostflow.test>',
+    WHMCS_API_KEY: TEST_API_KEY,
+    WHMCS_HMAC_SECRET: TEST_API_SECRET,
+    CALLBACK_SECRET: TEST_CALLBACK_SECRET,
+    BILLING_WEBHOOK_URL: `http://127.0.0.1:${(billing.address() as AddressInfo).port}/billing`,
+    API_URL: apiUrl,
+    PROVISION_READY_TIMEOUT: options.readyTimeout ?? '30s',
+    LOG_LEVEL: 'silent',
+  });
+
+  const database = openDatabase(config.databaseUrl!);
+  const connection = await Connection.connect({ address: env('HOSTFLOW_TEST_TEMPORAL_ADDRESS') });
+  const client = new Client({ connection, namespace: env('HOSTFLOW_TEST_NAMESPACE') });
+  const app = createApp({
+    config,
+    database,
+    temporal: createTemporalGateway(client, { taskQueue }),
+    logger: pino({ level: 'silent' }),
+  });
+  apiServer.removeAllListeners('request');
+  apiServer.on('request', app);
+
+  let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
+  const startWorker = async () => {
+    if (worker) return;
+    const workerConnection = await NativeConnection.connect({ address: env('HOSTFLOW_TEST_TEMPORAL_ADDRESS') });
+    const w = await createHostflowWorker({
+      connection: workerConnection,
+      namespace: env('HOSTFLOW_TEST_NAMESPACE'),
+      taskQueue,
+      deps: buildActivityDeps(config, database.db, { pollIntervalMs: 20 }),
+      workflowBundle: { codePath: env('HOSTFLOW_TEST_WORKFLOW_BUNDLE') },
+    });
+    worker = { worker: w, running: w.run(), connection: workerConnection };
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    const { worker: w, running, connection: c } = worker;
+    worker = undefined;
+    w.shutdown();
+    await running;
+    await c.close();
+  };
+  if (options.worker !== false) await startWorker();
+
+  const call: Stack['call'] = async (method, path, body, headers = {}) => {
+    const raw = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const response = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: {
+        ...(raw ? { 'Content-Type': 'application/json' } : {}),
+        'X-API-Key': TEST_API_KEY,
+        'X-Timestamp': timestamp,
+        'X-Signature': sign(TEST_API_SECRET, raw, timestamp),
+        ...headers,
+      },
+      body: raw || undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+  };
+
+  return {
+    apiUrl,
+    config,
+    sandbox,
+    client,
+    database,
+    billingCalls,
+    call,
+    startWorker,
+    stopWorker,
+    async close() {
+      await stopWorker();
+      await close(apiServer);
+      await close(billing);
+      await connection.close();
+      await database.close();
+      await sandbox.close();
+    },
+  };
+}
+
+function listen(app: express.Express): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Poll until `check` returns a value (not undefined), or fail with what was last seen. */
+export async function eventually<T>(check: () => Promise<T | undefined>, options: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'a condition'}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
