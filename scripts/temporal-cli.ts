@@ -116,7 +116,7 @@ async function goInstall(go: string, pin: CliPin, dir: string, target: string, l
   // half-written binary is never found by another process.
   const staging = await fs.mkdtemp(path.join(dir, '.build-'));
   log(`Building the temporal CLI: go install ${spec}`);
-  log(`This takes about 5 minutes the first time; the result is cached in ${dir}.`);
+  log(`This takes about 5 minutes the first time (longer on a busy machine); the result is cached in ${dir}.`);
   const started = Date.now();
   let compiled = 0;
   let downloaded = 0;

@@ -41,6 +41,8 @@ export interface DevServerOverrides {
 }
 
 export interface StartOptions {
+  /** Defaults to temporal-dev.yaml; benchmarks pass a variant to compare settings. */
+  config?: DevServerConfig;
   /** 'random' picks free ports, so a test run never collides with a running `npm start`. */
   ports?: 'from-config' | 'random';
   dbFile?: string | null;
@@ -95,31 +97,42 @@ export function buildDevServerArgs(config: DevServerConfig, overrides: DevServer
 
 export async function startTemporalDevServer(opts: StartOptions = {}): Promise<DevServer> {
   const log = opts.log ?? (() => {});
-  const config = loadDevServerConfig();
+  const config = opts.config ?? loadDevServerConfig();
   const ports = opts.ports === 'random' ? await randomPorts(config.ip) : await checkConfigPorts(config);
   const dbFile = opts.dbFile === undefined ? config.sqlite.file : opts.dbFile && path.resolve(opts.dbFile);
   if (dbFile) mkdirSync(path.dirname(dbFile), { recursive: true });
-  const cli = await findOrInstallTemporalCli({ log });
+  // Given no log, a first-time build still reports progress on stderr: 5 silent minutes look hung.
+  const cli = await findOrInstallTemporalCli({ log: opts.log });
   const args = buildDevServerArgs(config, { ports, dbFile, headless: opts.headless });
 
   const started = Date.now();
   const child = spawn(cli, args, { stdio: opts.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
+  let stopping = false;
   const onLine = (line: string) => {
     tail.push(line);
     if (tail.length > 30) tail.shift();
-    log(line);
+    if (!stopping) log(line); // its internal workers complain while shutting down: not news
   };
   forwardLines(child.stdout, onLine);
   forwardLines(child.stderr, onLine);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let exitReason: string | undefined; // set once the process is gone, or never started
+  const exited = new Promise<void>((resolve) => {
+    const done = (reason: string) => {
+      exitReason = reason;
+      resolve();
+    };
+    child.once('exit', (code, signal) => done(`exited (${code ?? signal})`));
+    child.once('error', (err) => done(`could not run ${cli}: ${err.message}`));
+  });
   // A crashed test run or launcher must not leave a server holding the ports.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   void exited.then(() => process.removeListener('exit', killOnExit));
 
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    stopping = true;
+    if (exitReason === undefined) child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
@@ -127,7 +140,8 @@ export async function startTemporalDevServer(opts: StartOptions = {}): Promise<D
 
   const address = `${config.ip}:${ports.frontend}`;
   try {
-    await waitUntilReady(address, config, child, tail);
+    const gone = () => exitReason && `temporal server start-dev ${exitReason}:\n${tail.join('\n')}`;
+    await waitUntilReady(address, config, gone);
   } catch (err) {
     await stop();
     throw err;
@@ -142,13 +156,12 @@ const INDEXED_VALUE_TYPE: Record<string, number> = {
   Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7,
 };
 
-async function waitUntilReady(address: string, config: DevServerConfig, child: ChildProcess, tail: string[]) {
+async function waitUntilReady(address: string, config: DevServerConfig, gone: () => string | undefined) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`temporal server start-dev exited (${child.exitCode ?? child.signalCode}):\n${tail.join('\n')}`);
-    }
+    const reason = gone();
+    if (reason) throw new Error(reason);
     let connection: Connection | undefined;
     try {
       connection = await Connection.connect({ address, connectTimeout: '1s' });
@@ -179,8 +192,11 @@ class FatalError extends Error {}
 async function checkConfigPorts(config: DevServerConfig): Promise<DevServerPorts> {
   for (const [name, p] of Object.entries(config.ports)) {
     if (p === undefined) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer().once('error', () => resolve(false));
+    const free = await new Promise<boolean>((resolve, reject) => {
+      const server = net.createServer().once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') resolve(false);
+        else reject(new Error(`Cannot listen on ${config.ip}:${p} (ports.${name} in temporal-dev.yaml): ${err.message}`));
+      });
       server.listen(p, config.ip, () => server.close(() => resolve(true)));
     });
     if (!free) {
@@ -218,7 +234,8 @@ function forwardLines(stream: NodeJS.ReadableStream | null, onLine: (line: strin
 }
 
 if (require.main === module) {
-  startTemporalDevServer({ stdio: 'inherit', log: (l) => console.log(l) }).then(
+  // Piped, not inherited, so the server's shutdown chatter is dropped after Ctrl-C.
+  startTemporalDevServer({ log: (l) => console.log(l) }).then(
     (s) => {
       console.log(`Temporal: ${s.address} (namespace ${s.namespace})  Web UI: ${s.uiUrl}`);
       const shutdown = () => void s.stop().then(() => process.exit(0));
