@@ -18,9 +18,9 @@ export function operationRoutes({ deps, signed }: RouteContext): Router {
 
   async function handle(req: Request, type: RequestableOperation, schema: z.ZodType<OperationArgs>) {
     const key = idempotencyKey(req);
-    // An absent body means "no options"; validation comes before the lookup, so a bad body
-    // is a 400 whether or not the instance exists.
-    const args = parseOr400(schema, req.body ?? {});
+    // An absent body means "no options" (a JSON `null` is a body, and not an object);
+    // validation comes before the lookup, so a bad body is a 400 whether or not the instance exists.
+    const args = parseOr400(schema, req.body === undefined ? {} : req.body);
     const instance = await findInstance(db, req.params.id as string);
     if (!instance) throw new ApiError('NOT_FOUND', 'no such instance');
     const operation = await requestOperation(

@@ -17,7 +17,9 @@ export function readyRoutes({ deps }: RouteContext, perIpPerMinute: number): Rou
     if (!isValidCallbackToken(deps.config.callbackSecret, id, req.get('x-callback-token'))) {
       throw new ApiError('UNAUTHORIZED', 'missing or invalid X-Callback-Token');
     }
-    const body = parseOr400(ReadyBody, decodeJsonBody(req) ?? {});
+    const raw = decodeJsonBody(req);
+    // No body means no fields; a JSON `null` is a body, and not an object.
+    const body = parseOr400(ReadyBody, raw === undefined ? {} : raw);
     const outcome = await deps.temporal.signalReady(id, {
       ...(body.openclaw_version !== undefined ? { openclawVersion: body.openclaw_version } : {}),
       ...(body.gateway_port !== undefined ? { gatewayPort: body.gateway_port } : {}),
