@@ -1,6 +1,6 @@
 // Builds a Hostflow worker: every workflow and activity on one task queue. Stateless, so any
 // number of copies can share the queue.
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');

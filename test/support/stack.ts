@@ -2,7 +2,7 @@
 // task queue of its own, and a billing-webhook receiver, wired to the run's Temporal server and
 // Postgres (see global-setup.ts). Everything goes through the same code paths as production.
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createHmac, randomUUID } from 'node:crypto';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
@@ -35,7 +35,7 @@ export interface BillingCall {
 
 export interface HttpAnswer {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read whatever came back
+  body: any;
   headers: Headers;
 }
 

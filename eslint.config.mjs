@@ -1,0 +1,46 @@
+// Lint: the determinism rule for workflow code (as Temporal's samples do, but over the whole
+// workflows/ folder), floating promises, type-only imports, strict equality.
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'coverage/**', 'bench/results/**', 'test/contract/go/**', '.data/**', 'schema/migrations/**', '*.config.js'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    // Tests read whatever JSON came back.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // Workflow code is replayed: no Node built-ins, no I/O, nothing but the SDK and other workflow files.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins (use an activity).' })),
+          patterns: [
+            {
+              regex: '^(?!@temporalio/(workflow|common)$|\\./|\\.\\./activities$|\\.\\./activities/records$)',
+              message: 'Workflow files import only @temporalio/workflow, @temporalio/common and other workflow files (activities as types only).',
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: '../activities', allowTypeImports: true, message: 'Import activities into workflows as types only.' }, { name: '../activities/records', allowTypeImports: true, message: 'Import activities into workflows as types only.' }] }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'No process.env in workflow code: pass settings in the workflow input.' }, { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }],
+    },
+  },
+);

@@ -1,0 +1,151 @@
+// `npm start`: the whole stack on one machine, in one command, with embedded defaults.
+//   Temporal dev server + Web UI (unless TEMPORAL_ADDRESS is set)
+//   embedded Postgres (PGlite, served on a local port) unless DATABASE_URL is set
+//   sandbox Hetzner/Cloudflare/SMTP + VM simulator unless real provider tokens are set
+//   migrations, then the worker and the API as their own processes (as in production).
+// Ctrl-C stops everything it started, in reverse order.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../schema/embedded-postgres';
+import { runMigrations } from '../schema/migrate';
+import { startSandbox } from '../sandbox';
+import { loadOrCreateDevSecrets } from './dev-secrets';
+import { startTemporalDevServer } from './temporal-dev-server';
+
+const ROOT = path.resolve(__dirname, '..');
+const DATA = path.join(ROOT, '.data');
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Stoppable {
+  name: string;
+  stop(): Promise<void>;
+}
+
+async function main(): Promise<void> {
+  const stack: Stoppable[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('\nStopping…');
+    for (const part of stack.reverse()) {
+      await part.stop().catch((error: unknown) => say(`  ${part.name}: ${String(error)}`));
+      say(`  stopped ${part.name}`);
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    const apiPort = Number(env.API_PORT ?? 2222);
+    env.API_URL ??= `http://127.0.0.1:${apiPort}`;
+
+    if (!env.TEMPORAL_ADDRESS) {
+      say('Starting the Temporal dev server (temporal-dev.yaml)…');
+      const temporal = await startTemporalDevServer({ log: (line) => say(`  temporal: ${line}`) });
+      stack.push({ name: 'Temporal dev server', stop: temporal.stop });
+      env.TEMPORAL_ADDRESS = temporal.address;
+      env.TEMPORAL_NAMESPACE = temporal.namespace;
+      env.HOSTFLOW_WEB_UI = temporal.uiUrl;
+    }
+
+    if (!env.DATABASE_URL) {
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(DATA, 'pglite') });
+      stack.push({ name: 'embedded Postgres', stop: pg.stop });
+      env.DATABASE_URL = pg.url;
+    }
+    await runMigrations(env.DATABASE_URL);
+
+    let sandboxUrl: string | undefined;
+    const realProviders = Boolean(env.HETZNER_API_TOKEN && env.CLOUDFLARE_API_TOKEN);
+    if (!realProviders) {
+      const sandbox = await startSandbox({ httpPort: Number(env.SANDBOX_HTTP_PORT ?? 4010), smtpPort: Number(env.SANDBOX_SMTP_PORT ?? 2525) });
+      stack.push({ name: 'sandbox', stop: () => sandbox.close() });
+      sandboxUrl = sandbox.httpUrl;
+      Object.assign(env, {
+        HETZNER_API_TOKEN: 'sandbox-hetzner-token',
+        HETZNER_API_URL: sandbox.hetznerUrl,
+        CLOUDFLARE_API_TOKEN: 'sandbox-cloudflare-token',
+        CLOUDFLARE_ZONE_ID: sandbox.cloudflareZoneId,
+        CLOUDFLARE_DOMAIN: sandbox.cloudflareZoneName,
+        CLOUDFLARE_API_URL: sandbox.cloudflareUrl,
+      });
+      env.SMTP_URL ??= `smtp://${sandbox.smtpHost}:${sandbox.smtpPort}`;
+    }
+    env.EMAIL_FROM ??= 'Hostflow <noreply@hostflow.test>';
+    if (!env.WHMCS_API_KEY && !env.WHMCS_API_KEYS) {
+      const dev = loadOrCreateDevSecrets(DATA);
+      env.WHMCS_API_KEY = dev.apiKey;
+      env.WHMCS_HMAC_SECRET = dev.hmacSecret;
+      env.CALLBACK_SECRET ??= dev.callbackSecret;
+    }
+
+    stack.push(spawnService('worker', path.join(ROOT, 'workers', 'main.ts'), env));
+    stack.push(spawnService('api', path.join(ROOT, 'api', 'main.ts'), env));
+    await waitForHealth(`http://127.0.0.1:${apiPort}/api/health`);
+
+    say('');
+    say('Hostflow is running.');
+    say(`  API            ${env.API_URL}/api`);
+    say(`  API docs       ${env.API_URL}/api/docs`);
+    say(`  Health         ${env.API_URL}/api/health`);
+    say(`  Temporal UI    ${env.HOSTFLOW_WEB_UI || `(your cluster at ${env.TEMPORAL_ADDRESS})`}`);
+    say(`  Temporal gRPC  ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE ?? 'default'})`);
+    say(`  Postgres       ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PGlite at ${env.DATABASE_URL} (data in .data/pglite)`}`);
+    if (sandboxUrl) {
+      say('');
+      say('  *** SANDBOX PROVIDERS: no real server, DNS record or e-mail is created. ***');
+      say('  *** Set HETZNER_API_TOKEN and CLOUDFLARE_API_TOKEN (see README) for real ones. ***');
+      say(`  Sandbox state  ${sandboxUrl}/__sandbox/state   (servers, DNS records, e-mails)`);
+      say(`  Sandbox SMTP   ${env.SMTP_URL}`);
+    }
+    if (env.WHMCS_API_KEY === 'dev-whmcs') {
+      say('');
+      say('  Dev signing key (X-API-Key):     dev-whmcs');
+      say(`  Dev signing secret (HMAC):       ${env.WHMCS_HMAC_SECRET}`);
+      say('  Sign a request:  npm run -s sign -- POST /api/instances \'{"whmcs_service_id":1,"whmcs_client_id":1,"email":"a@example.com","plan":"starter","region":"eu-frankfurt"}\'');
+    }
+    say('');
+    say('Ctrl-C stops everything.');
+  } catch (error) {
+    say(`\nCould not start: ${error instanceof Error ? error.message : String(error)}`);
+    await stopAll(1);
+  }
+}
+
+/** The worker and the API run as their own processes, exactly as they would in production. */
+function spawnService(name: string, entry: string, env: NodeJS.ProcessEnv): Stoppable {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal === null) process.stderr.write(`${name} exited with code ${code}\n`);
+  });
+  return {
+    name,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the API did not become healthy at ${url} within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+void main();
