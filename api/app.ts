@@ -6,6 +6,7 @@ import { requireSignature } from './auth/signature';
 import type { ApiDeps, RouteContext } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
 import { requestLogger } from './logging';
+import { createApiMetrics } from './metrics';
 import { DEFAULT_RATE_LIMITS, perKeyLimiter } from './rate-limit';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
@@ -27,6 +28,8 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // First: counts every request below it; answers GET /metrics (not logged, not counted).
+  app.use(createApiMetrics().router);
   app.use(requestLogger(deps.logger));
   app.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');

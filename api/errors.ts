@@ -97,9 +97,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       ]);
     if (!known) {
       // The only place a stack is written: the log, never the answer.
-      (req.log ?? logger).error({ err: describeError(error) }, 'unhandled error');
+      (req.log ?? logger).error({ err: error }, 'unhandled error');
     } else if (apiError.status >= 500) {
-      (req.log ?? logger).warn({ err: describeError(error), code: apiError.code }, apiError.message);
+      (req.log ?? logger).warn({ err: error, code: apiError.code }, apiError.message);
     }
     if (res.headersSent) {
       res.end();

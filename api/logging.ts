@@ -25,7 +25,15 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: 'hostflow-api' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+  return pino(
+    {
+      level,
+      base: { service: 'hostflow-api' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: describeError },
+    },
+    destination,
+  );
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -39,10 +47,18 @@ export function requestLogger(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
+    // Our serializers see the raw objects and pick the few fields we log: never the headers.
+    wrapSerializers: false,
     serializers: {
-      req: (req: { id?: unknown; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      req: (req: { id?: unknown; method?: string; url?: string; originalUrl?: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.originalUrl ?? req.url,
+      }),
       res: (res: { statusCode?: number }) => ({ status: res.statusCode }),
-      err: (err: unknown) => (err instanceof Error ? describeError(err) : err),
+      // pino-http reports every 5xx with a made-up "failed with status code" error; its stack says nothing.
+      err: (err: unknown) =>
+        err instanceof Error && /^failed with status code/.test(err.message) ? { message: err.message } : describeError(err),
     },
     customProps: (req) => ((req as { apiKey?: string }).apiKey ? { api_key: (req as { apiKey?: string }).apiKey } : {}),
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),

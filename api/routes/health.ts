@@ -1,7 +1,7 @@
 // GET /api/health — Temporal and Postgres, each reported on its own; 503 if either is down.
 import { Router } from 'express';
 import type { RouteContext } from '../deps';
-import { describeError, envelope } from '../errors';
+import { envelope } from '../errors';
 
 const PING_TIMEOUT_MS = 3_000;
 
@@ -38,8 +38,8 @@ export function healthRoutes({ deps }: RouteContext): Router {
   const router = Router();
   router.get('/api/health', async (req, res) => {
     const [temporal, postgres] = await Promise.all([
-      timed(() => deps.temporal.ping(), (err) => req.log.warn({ err: describeError(err) }, 'health: Temporal is down')),
-      timed(() => deps.database.sql`select 1`, (err) => req.log.warn({ err: describeError(err) }, 'health: Postgres is down')),
+      timed(() => deps.temporal.ping(), (err) => req.log.warn({ err }, 'health: Temporal is down')),
+      timed(() => deps.database.sql`select 1`, (err) => req.log.warn({ err }, 'health: Postgres is down')),
     ]);
     const ok = temporal.ok && postgres.ok;
     const down = [!temporal.ok && 'Temporal', !postgres.ok && 'Postgres'].filter(Boolean).join(' and ');

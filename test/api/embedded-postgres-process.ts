@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   await runMigrations(embedded.url);
   process.stdout.write(`${JSON.stringify({ url: embedded.url })}\n`);
   const stop = () => {
-    embedded.stop().finally(() => process.exit(0));
+    void embedded.stop().finally(() => process.exit(0));
   };
   process.stdin.on('end', stop);
   process.stdin.on('close', stop);

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { createApp } from '../../api/app';
@@ -21,7 +22,7 @@ async function postBytes(path: string, headers: Record<string, string>, body: Bu
   const server = h.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   try {
-    const { port } = server.address() as import('node:net').AddressInfo;
+    const { port } = server.address() as AddressInfo;
     const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers, body });
     return { status: response.status, body: await response.json() };
   } finally {
