@@ -29,7 +29,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // First: counts every request below it; answers GET /metrics (not logged, not counted).
-  app.use(createApiMetrics().router);
+  app.use(createApiMetrics().handler);
   app.use(requestLogger(deps.logger));
   app.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');

@@ -2,7 +2,7 @@
 // proxy that forwards only /api/* keeps it private): requests, latency and errors by route.
 // The route label is the route's pattern (/api/instances/:id), never the URL, so ids and
 // scanners' junk paths cannot blow up the series count.
-import { Router, type Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 // Process metrics (CPU, memory, event-loop lag, GC) are per process, not per app: one registry,
@@ -27,7 +27,7 @@ function routeOf(req: Request): string {
 export interface ApiMetrics {
   registry: Registry;
   /** Put first: counts every request after it, and answers GET /metrics itself. */
-  router: Router;
+  handler: RequestHandler;
 }
 
 export function createApiMetrics(): ApiMetrics {
@@ -53,16 +53,16 @@ export function createApiMetrics(): ApiMetrics {
     registers: [registry],
   });
 
-  const router = Router();
-  router.get('/metrics', async (_req, res, next) => {
-    try {
-      const text = (await registry.metrics()) + (await processMetrics().metrics());
-      res.set('Content-Type', registry.contentType).send(text);
-    } catch (error) {
-      next(error);
+  // A plain middleware, not a route: /metrics is for Prometheus, not part of the billing API
+  // that the OpenAPI document describes route by route.
+  const handler: RequestHandler = (req, res, next) => {
+    if (req.path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      Promise.all([registry.metrics(), processMetrics().metrics()]).then(
+        ([http, proc]) => res.set('Content-Type', registry.contentType).send(http + proc),
+        next,
+      );
+      return;
     }
-  });
-  router.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const labels = { method: req.method, route: routeOf(req), status: String(res.statusCode) };
@@ -71,6 +71,6 @@ export function createApiMetrics(): ApiMetrics {
       latency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
-  });
-  return { registry, router };
+  };
+  return { registry, handler };
 }

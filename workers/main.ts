@@ -1,16 +1,23 @@
 // The worker process: `npm run worker` (the dev launcher starts one). Reads configuration,
-// connects to Temporal (TEMPORAL_* environment) and Postgres (DATABASE_URL), and runs until
-// SIGINT/SIGTERM, which the SDK turns into a graceful shutdown.
-import { NativeConnection } from '@temporalio/worker';
+// installs the SDK runtime (JSON logs, Prometheus metrics), connects to Temporal (TEMPORAL_*
+// environment) and Postgres (DATABASE_URL), and runs until SIGINT/SIGTERM, which the SDK turns
+// into a graceful shutdown.
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/env';
 import { temporalTarget } from '../config/temporal';
 import { openDatabase } from '../schema/db';
 import { buildActivityDeps } from './activity-deps';
+import { createWorkerLogger, WorkerLogger } from './logging';
+import { workerMetricsAddress, workerRuntimeOptions } from './metrics';
 import { createHostflowWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const log = createWorkerLogger(config.logLevel);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set: the worker needs the Postgres read model (npm start sets it for the embedded one).');
+  const metricsAddress = workerMetricsAddress();
+  // Before any connection or worker exists: the runtime is created once per process.
+  Runtime.install(workerRuntimeOptions({ logger: new WorkerLogger(log), metricsAddress }));
   const target = temporalTarget();
   const database = openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect(target.connectionOptions);
@@ -21,7 +28,10 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       deps: buildActivityDeps(config, database.db),
     });
-    console.log(`worker: polling task queue ${config.taskQueue} on ${target.address} (namespace ${target.namespace})`);
+    log.info(
+      { task_queue: config.taskQueue, temporal: target.address, namespace: target.namespace, metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
+      'worker polling',
+    );
     await worker.run();
   } finally {
     await connection.close();
