@@ -188,6 +188,20 @@ export class HetznerClient {
     return { imageId: result.image.id, actionId: result.action.id };
   }
 
+  /** A snapshot of this server with exactly this description (an earlier attempt's), if any. */
+  async findSnapshot(serverId: number, description: string): Promise<{ id: number; status: string } | undefined> {
+    for (let page = 1; ; page++) {
+      const response = await this.hcloud.axios.get('/images', { params: { type: 'snapshot', page, per_page: 50 } });
+      const data = response.data as {
+        images: { id: number; status: string; description: string; created_from?: { id: number } | null }[];
+        meta?: { pagination?: { next_page: number | null } };
+      };
+      const found = data.images.find((i) => i.description === description && i.created_from?.id === serverId);
+      if (found) return { id: found.id, status: found.status };
+      if (!data.meta?.pagination?.next_page) return undefined;
+    }
+  }
+
   async getAction(id: number): Promise<HetznerAction> {
     const response = await this.hcloud.axios.get(`/actions/${id}`);
     return toAction((response.data as { action: RawAction }).action);

@@ -15,10 +15,15 @@ import { heartbeat, pollUntil, previousHeartbeat } from './poll';
 export const INSTANCE_LABEL = 'hostflow-instance';
 export const serverName = (instance: InstanceSpec): string => `hostflow-${instance.subdomain}`;
 
+/** What a waiting activity heartbeats: the action it started and when, so a retry resumes it. */
 interface WaitProgress {
   step: string;
   actionId?: number;
   startedAt: number;
+}
+
+interface SnapshotProgress extends WaitProgress {
+  imageId: number;
 }
 
 export function createHetznerActivities(deps: ActivityDeps) {
@@ -45,13 +50,16 @@ export function createHetznerActivities(deps: ActivityDeps) {
     return server;
   }
 
-  async function waitForAction(what: string, actionId: number): Promise<void> {
+  // Every poll heartbeats the activity's progress (which action it started, and when), never a
+  // description of the poll: a retry after a dead worker reads it back and resumes that action
+  // instead of starting a second reboot, snapshot or type change.
+  async function waitForAction(what: string, actionId: number, progress: WaitProgress | SnapshotProgress = { step: 'action', actionId, startedAt: Date.now() }): Promise<void> {
     const action = await pollUntil(
       async () => {
         const current = await call(what, () => hetzner.getAction(actionId));
         return current.status === 'running' ? undefined : current;
       },
-      { intervalMs: poll, heartbeat: { step: what, actionId } },
+      { intervalMs: poll, heartbeat: progress },
     );
     if (action?.status === 'error') {
       throw ApplicationFailure.create({
@@ -62,10 +70,10 @@ export function createHetznerActivities(deps: ActivityDeps) {
     }
   }
 
-  async function waitForStatus(what: string, serverId: number, status: HetznerServer['status'], timeoutMs?: number): Promise<boolean> {
+  async function waitForStatus(what: string, serverId: number, status: HetznerServer['status'], progress: WaitProgress | undefined, timeoutMs?: number): Promise<boolean> {
     const reached = await pollUntil(
       async () => ((await call(what, () => hetzner.getServer(serverId)))?.status === status ? true : undefined),
-      { intervalMs: poll, timeoutMs, heartbeat: { step: what } },
+      { intervalMs: poll, timeoutMs, heartbeat: progress ?? { step: 'wait', startedAt: Date.now() } },
     );
     return reached === true;
   }
@@ -145,8 +153,9 @@ export function createHetznerActivities(deps: ActivityDeps) {
     /** Wait until the server Hetzner is creating is up (create action done, status running). */
     async waitForServerRunning(input: { instance: InstanceSpec; serverId: number; createActionId?: number }): Promise<void> {
       const what = `wait for server ${input.serverId} of instance ${input.instance.instanceId} to start`;
-      if (input.createActionId !== undefined) await waitForAction(what, input.createActionId);
-      await waitForStatus(what, input.serverId, 'running');
+      const progress: WaitProgress = { step: 'create_server', actionId: input.createActionId, startedAt: Date.now() };
+      if (input.createActionId !== undefined) await waitForAction(what, input.createActionId, progress);
+      await waitForStatus(what, input.serverId, 'running', progress);
     },
 
     /** Graceful ACPI shutdown; a hard power-off if the guest has not stopped in time. */
@@ -157,12 +166,13 @@ export function createHetznerActivities(deps: ActivityDeps) {
       const previous = previousHeartbeat<WaitProgress>();
       if (previous?.step !== 'poweroff') {
         const shutdown = await powerOnce(what, server.id, 'shutdown');
+        // The grace period counts from the first attempt's shutdown, not from this retry.
         const left = input.gracefulTimeoutMs - (Date.now() - shutdown.startedAt);
-        if (await waitForStatus(what, server.id, 'off', Math.max(left, 0))) return 'shut down';
+        if (await waitForStatus(what, server.id, 'off', shutdown, Math.max(left, 0))) return 'shut down';
       }
       const poweroff = await powerOnce(`${what} (hard power-off: the guest ignored the shutdown)`, server.id, 'poweroff');
-      await waitForAction(what, poweroff.actionId!);
-      await waitForStatus(what, server.id, 'off');
+      await waitForAction(what, poweroff.actionId!, poweroff);
+      await waitForStatus(what, server.id, 'off', poweroff);
       return 'powered off';
     },
 
@@ -170,11 +180,12 @@ export function createHetznerActivities(deps: ActivityDeps) {
       const what = `power on server ${input.serverId} of instance ${input.instance.instanceId}`;
       const server = await requireServer(input.instance, input.serverId);
       if (server.status === 'running') return 'already running';
+      let progress: WaitProgress | undefined;
       if (server.status !== 'starting') {
-        const started = await powerOnce(what, server.id, 'poweron');
-        await waitForAction(what, started.actionId!);
+        progress = await powerOnce(what, server.id, 'poweron');
+        await waitForAction(what, progress.actionId!, progress);
       }
-      await waitForStatus(what, server.id, 'running');
+      await waitForStatus(what, server.id, 'running', progress);
       return 'started';
     },
 
@@ -185,13 +196,13 @@ export function createHetznerActivities(deps: ActivityDeps) {
       const previous = previousHeartbeat<WaitProgress>();
       if (previous?.step !== 'reset') {
         const reboot = await powerOnce(what, server.id, 'reboot');
-        await waitForAction(what, reboot.actionId!);
+        await waitForAction(what, reboot.actionId!, reboot);
         const left = input.softTimeoutMs - (Date.now() - reboot.startedAt);
-        if (await waitForStatus(what, server.id, 'running', Math.max(left, 0))) return 'rebooted';
+        if (await waitForStatus(what, server.id, 'running', reboot, Math.max(left, 0))) return 'rebooted';
       }
       const reset = await powerOnce(`${what} (hard reset: the soft reboot did not finish in time)`, server.id, 'reset');
-      await waitForAction(what, reset.actionId!);
-      await waitForStatus(what, server.id, 'running');
+      await waitForAction(what, reset.actionId!, reset);
+      await waitForStatus(what, server.id, 'running', reset);
       return 'reset';
     },
 
@@ -224,21 +235,31 @@ export function createHetznerActivities(deps: ActivityDeps) {
         actionId = await call(what, () => hetzner.changeType(server.id, input.serverType));
         heartbeat({ step: 'change_type', actionId, startedAt: Date.now() });
       }
-      await waitForAction(what, actionId);
+      await waitForAction(what, actionId, { step: 'change_type', actionId, startedAt: previous?.startedAt ?? Date.now() });
       await db.update(instances).set({ serverType: input.serverType, updatedAt: new Date() }).where(eq(instances.id, input.instance.instanceId));
     },
 
     async snapshotServer(input: { instance: InstanceSpec; serverId: number; operationId: string }): Promise<{ imageId: number }> {
       const what = `snapshot server ${input.serverId} of instance ${input.instance.instanceId}`;
       const server = await requireServer(input.instance, input.serverId);
-      const previous = previousHeartbeat<WaitProgress & { imageId: number }>();
+      const previous = previousHeartbeat<SnapshotProgress>();
       if (previous?.step === 'create_image' && previous.actionId !== undefined) {
-        await waitForAction(what, previous.actionId);
+        await waitForAction(what, previous.actionId, previous);
         return { imageId: previous.imageId };
       }
-      const created = await call(what, () => hetzner.createSnapshot(server.id, `hostflow ${input.instance.subdomain} before terminate (${input.operationId})`));
-      heartbeat({ step: 'create_image', actionId: created.actionId, imageId: created.imageId, startedAt: Date.now() });
-      await waitForAction(what, created.actionId);
+      // The description names the operation, so a create_image whose answer was lost is found
+      // again instead of taking a second (billed) snapshot.
+      const description = `hostflow ${input.instance.subdomain} before terminate (${input.operationId})`;
+      const existing = await call(what, () => hetzner.findSnapshot(server.id, description));
+      if (existing) {
+        const action = (await call(what, () => hetzner.listServerActions(server.id))).find((a) => a.command === 'create_image' && a.status === 'running');
+        if (action) await waitForAction(what, action.id, { step: 'create_image', actionId: action.id, imageId: existing.id, startedAt: Date.now() });
+        return { imageId: existing.id };
+      }
+      const created = await call(what, () => hetzner.createSnapshot(server.id, description));
+      const progress: SnapshotProgress = { step: 'create_image', actionId: created.actionId, imageId: created.imageId, startedAt: Date.now() };
+      heartbeat(progress);
+      await waitForAction(what, created.actionId, progress);
       return { imageId: created.imageId };
     },
 
@@ -252,7 +273,7 @@ export function createHetznerActivities(deps: ActivityDeps) {
       for (const id of ids) {
         const actionId = await call(what, () => hetzner.deleteServer(id));
         if (actionId !== null) {
-          await waitForAction(what, actionId);
+          await waitForAction(what, actionId, { step: 'delete_server', actionId, startedAt: Date.now() });
           deleted.push(id);
         }
       }

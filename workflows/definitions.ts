@@ -72,6 +72,13 @@ export interface OperationInput {
   /** The stable state the instance was in when the operation's turn came. */
   fromStatus: InstanceStatus;
   timings: OperationTimings;
+  /** provision, retried by an operator after the VPS was ready: only the e-mail and billing are left. */
+  resumeAfterReady?: ResumeAfterReady;
+}
+
+export interface ResumeAfterReady {
+  resources: Resources;
+  ready: ReadyPayload;
 }
 
 /** How long each wait lasts; tests shorten them, production keeps the defaults. */

@@ -7,12 +7,15 @@ export const FailureType = {
   CompensationFailed: 'CompensationFailed',
   ReadyTimeout: 'ReadyTimeout',
   OperationRefused: 'OperationRefused',
+  /** provision: the VPS is ready, the welcome e-mail or billing notice is not sent (details: ResumeAfterReady). */
+  ReadyButNotNotified: 'ReadyButNotNotified',
 } as const;
 
 export interface FailureInfo {
   type: string | undefined;
   message: string;
   cancelled: boolean;
+  details: unknown[];
 }
 
 /** The outermost ApplicationFailure is the real cause: wrappers (child, activity) only say where.
@@ -20,14 +23,16 @@ export interface FailureInfo {
 export function describeFailure(error: unknown): FailureInfo {
   let type: string | undefined;
   let message = error instanceof Error ? error.message : String(error);
+  let details: unknown[] = [];
   let current: unknown = error;
   while (current instanceof TemporalFailure) {
     if (current instanceof ApplicationFailure) {
       type = current.type ?? undefined;
       message = current.message;
+      details = current.details ?? [];
       break;
     }
     current = current.cause;
   }
-  return { type, message, cancelled: isCancellation(error) };
+  return { type, message, cancelled: isCancellation(error), details };
 }

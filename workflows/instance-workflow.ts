@@ -37,6 +37,7 @@ import {
   type OperationRequest,
   type OperationStatus,
   type OperationType,
+  type ResumeAfterReady,
 } from './definitions';
 import { describeFailure, FailureType } from './failures';
 import { InstanceState } from './instance-state';
@@ -130,11 +131,20 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
     while (toRecord.length > 0) await records.recordTransition(toRecord.shift()!);
   };
 
-  async function runChild(request: OperationRequest, fromStatus: OperationInput['fromStatus']): Promise<OperationOutcome> {
+  async function runChild(request: OperationRequest, fromStatus: OperationInput['fromStatus'], resumeAfterReady: ResumeAfterReady | undefined): Promise<OperationOutcome> {
     const child = () =>
       executeChild(OPERATION_WORKFLOWS[request.type], {
         workflowId: operationWorkflowId(instance.instanceId, request.type, request.seq),
-        args: [{ instance: { ...instance, plan: state.plan }, operation: request, resources: state.resources, fromStatus, timings: state.timings }],
+        args: [
+          {
+            instance: { ...instance, plan: state.plan },
+            operation: request,
+            resources: state.resources,
+            fromStatus,
+            timings: state.timings,
+            ...(resumeAfterReady ? { resumeAfterReady } : {}),
+          },
+        ],
         staticSummary: operationSummary(request.type, { ...instance, plan: state.plan }, request.args.plan),
         // A retry after `attention` starts the same child id again.
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
@@ -172,10 +182,12 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
     await records.recordTransition(
       record(request, 'running', { kind: 'operation.started', message: `${request.type} started` }, { currentOperationId: request.operationId, lastError: null }),
     );
+    // Set when a provision's VPS was ready but its e-mail or billing notice failed.
+    let resumeAfterReady: ResumeAfterReady | undefined;
     for (;;) {
       const fromStatus = state.current!.fromStatus;
       try {
-        const outcome = await runChild(request, fromStatus);
+        const outcome = await runChild(request, fromStatus, resumeAfterReady);
         state.finish({ status: outcome.status, plan: outcome.plan, resources: outcome.resources });
         showInUi('');
         await records.recordTransition(
@@ -203,13 +215,14 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
           await records.recordTransition(record(request, opStatus, { kind: `operation.${opStatus}`, message }, { lastError: message, currentOperationId: null }));
           return;
         }
-        if (!(await askOperator(request, failure.message))) return;
+        if (failure.type === FailureType.ReadyButNotNotified) resumeAfterReady = failure.details[0] as ResumeAfterReady | undefined;
+        if (!(await askOperator(request, failure.message, resumeAfterReady))) return;
       }
     }
   }
 
   /** Park in `attention` until an operator decides. true: run the operation again. */
-  async function askOperator(request: OperationRequest, error: string): Promise<boolean> {
+  async function askOperator(request: OperationRequest, error: string, resumeAfterReady: ResumeAfterReady | undefined): Promise<boolean> {
     state.enterAttention(error, new Date().toISOString());
     showInUi(request.type);
     await records.recordTransition(record(request, 'running', { kind: 'instance.attention', message: error }, { lastError: error }));
@@ -223,13 +236,17 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
       return true;
     }
     const message = `${choice === 'skip' ? 'skipped' : 'aborted'} by an operator after: ${error}`;
-    state.finish({ status: state.statusAfterGivingUp(), error: message });
+    // Skipping the notices of a provision whose VPS is up leaves a running instance, not a failed one.
+    const skippedNotices = choice === 'skip' && resumeAfterReady !== undefined;
+    state.finish({ status: skippedNotices ? 'running' : state.statusAfterGivingUp(), error: message, ...(skippedNotices ? { resources: resumeAfterReady.resources } : {}) });
     if (choice === 'abort' && !state.queue.some((q) => q.type === 'terminate')) {
       // Numbered after the aborted operation, so its child id cannot collide with one the API hands out.
       state.pushFront({ operationId: uuid4(), type: 'terminate', seq: request.seq, args: { reason: 'operator abort' }, requestedBy: 'operator:abort' });
     }
     showInUi('');
-    await records.recordTransition(record(request, 'failed', { kind: `operator.${choice}`, message }, { lastError: message, currentOperationId: null }));
+    await records.recordTransition(
+      record(request, 'failed', { kind: `operator.${choice}`, message }, { lastError: message, currentOperationId: null, ...(skippedNotices ? { resources: state.resources } : {}) }),
+    );
     return false;
   }
 

@@ -1,18 +1,22 @@
 // provision: server with cloud-init → DNS A record → wait for the VPS's ready callback → welcome
 // e-mail → billing. If anything fails before the VPS is ready (or a terminate cancels it), the
 // DNS record and the server are removed again, so nothing billable is left behind.
-import { ApplicationFailure, CancellationScope, condition, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { compensation, notify, provider, waits } from './activity-proxies';
-import { readySignal, type OperationInput, type OperationOutcome, type ReadyPayload, type Resources } from './definitions';
+import { readySignal, type OperationInput, type OperationOutcome, type ReadyPayload, type Resources, type ResumeAfterReady } from './definitions';
 import { describeFailure, FailureType } from './failures';
 import { minutes, serverLabel } from './summaries';
 
 export async function provisionWorkflow(input: OperationInput): Promise<OperationOutcome> {
-  const { instance, operation } = input;
+  const { instance } = input;
   let ready: ReadyPayload | undefined;
   setHandler(readySignal, (payload) => {
     ready ??= payload;
   });
+
+  // A retry after `attention` of a provision whose VPS was already ready: the VPS calls back
+  // once, so waiting again would time out and roll back a working server. Finish the rest.
+  if (input.resumeAfterReady) return finishReady(input, input.resumeAfterReady.resources, input.resumeAfterReady.ready);
 
   const resources: Resources = {};
   try {
@@ -45,16 +49,32 @@ export async function provisionWorkflow(input: OperationInput): Promise<Operatio
   } catch (error) {
     await rollBack(input, resources, error);
   }
+  return finishReady(input, resources, ready ?? {});
+}
 
-  // The VPS is up: from here a failure goes to an operator (attention), never deletes a working server.
+/** The VPS is up: from here a failure goes to an operator (attention), never deletes a working server. */
+async function finishReady(input: OperationInput, resources: Resources, ready: ReadyPayload): Promise<OperationOutcome> {
+  const { instance, operation } = input;
   setCurrentDetails('Ready; sending the welcome e-mail and notifying billing');
-  await notify.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [
-    { instanceId: instance.instanceId, operationId: operation.operationId, kind: 'welcome' },
-  ]);
-  await notify.notifyBilling.executeWithOptions({ summary: 'notify billing: provisioned' }, [
-    { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provisioned', status: 'running' },
-  ]);
-  return { status: 'running', resources, plan: instance.plan, ready: ready };
+  try {
+    await notify.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [
+      { instanceId: instance.instanceId, operationId: operation.operationId, kind: 'welcome' },
+    ]);
+    await notify.notifyBilling.executeWithOptions({ summary: 'notify billing: provisioned' }, [
+      { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provisioned', status: 'running' },
+    ]);
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    const cause = describeFailure(error);
+    // The details tell the entity what exists, so its "retry" resumes here (see resumeAfterReady).
+    throw ApplicationFailure.create({
+      type: FailureType.ReadyButNotNotified,
+      nonRetryable: true,
+      message: `${instance.subdomain} is up and ready, but the welcome e-mail or billing notice failed: ${cause.message}`,
+      details: [{ resources, ready } satisfies ResumeAfterReady],
+    });
+  }
+  return { status: 'running', resources, plan: instance.plan, ready };
 }
 
 /** Undo in reverse order, even when the provision itself was cancelled, then fail with the cause. */

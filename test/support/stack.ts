@@ -26,6 +26,8 @@ export interface StackOptions {
   readyTimeout?: string;
   /** false: start without a worker (tests that queue work while every worker is down). */
   worker?: boolean;
+  /** Another Temporal server or namespace than the run's (operator tests isolate their batch signals). */
+  temporal?: { address?: string; namespace?: string };
 }
 
 export interface BillingCall {
@@ -42,10 +44,16 @@ export interface HttpAnswer {
 export interface Stack {
   apiUrl: string;
   config: Config;
+  /** The Temporal server and namespace the API and the worker use. */
+  temporal: { address: string; namespace: string };
   sandbox: Sandbox;
   client: Client;
   database: DatabaseHandle;
   billingCalls: BillingCall[];
+  /** What the billing receiver answers (default 204); tests set e.g. 400 to refuse webhooks for good. */
+  billingAnswer: { status: number };
+  /** The environment the config was loaded from (a worker process started by a test gets the same). */
+  env: Record<string, string>;
   /** A signed request, as the WHMCS module sends it. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
   startWorker(): Promise<void>;
@@ -74,15 +82,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const taskQueue = `hostflow-test-${randomUUID()}`;
   const sandbox = await startSandbox({ actionDurationMs: 20, bootDelayMs: 50, shutdownDelayMs: 20, ...options.sandbox });
   const billingCalls: BillingCall[] = [];
+  const billingAnswer = { status: 204 };
   const billing = await listen(express().use(express.json()).post('/billing', (req, res) => {
     billingCalls.push({ headers: req.headers, body: req.body as Record<string, unknown> });
-    res.status(204).end();
+    res.status(billingAnswer.status).end();
   }));
 
   // The API's port must be known before the config (the VPS calls it back), so listen first.
   const apiServer = await listen(express());
   const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
-  const config = loadConfig({
+  const configEnv: Record<string, string> = {
     DATABASE_URL: env('HOSTFLOW_TEST_DATABASE_URL'),
     TEMPORAL_TASK_QUEUE: taskQueue,
     HETZNER_API_TOKEN: 'sandbox-hetzner-token',
@@ -100,11 +109,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     API_URL: apiUrl,
     PROVISION_READY_TIMEOUT: options.readyTimeout ?? '30s',
     LOG_LEVEL: 'silent',
-  });
+  };
+  const config = loadConfig(configEnv);
+  const temporal = {
+    address: options.temporal?.address ?? env('HOSTFLOW_TEST_TEMPORAL_ADDRESS'),
+    namespace: options.temporal?.namespace ?? env('HOSTFLOW_TEST_NAMESPACE'),
+  };
 
   const database = openDatabase(config.databaseUrl!);
-  const connection = await Connection.connect({ address: env('HOSTFLOW_TEST_TEMPORAL_ADDRESS') });
-  const client = new Client({ connection, namespace: env('HOSTFLOW_TEST_NAMESPACE') });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
   const app = createApp({
     config,
     database,
@@ -117,10 +131,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
   const startWorker = async () => {
     if (worker) return;
-    const workerConnection = await NativeConnection.connect({ address: env('HOSTFLOW_TEST_TEMPORAL_ADDRESS') });
+    const workerConnection = await NativeConnection.connect({ address: temporal.address });
     const w = await createHostflowWorker({
       connection: workerConnection,
-      namespace: env('HOSTFLOW_TEST_NAMESPACE'),
+      namespace: temporal.namespace,
       taskQueue,
       deps: buildActivityDeps(config, database.db, { pollIntervalMs: 20 }),
       workflowBundle: { codePath: env('HOSTFLOW_TEST_WORKFLOW_BUNDLE') },
@@ -158,10 +172,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     apiUrl,
     config,
+    temporal,
     sandbox,
     client,
     database,
     billingCalls,
+    billingAnswer,
+    env: configEnv,
     call,
     startWorker,
     stopWorker,
