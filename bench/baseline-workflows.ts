@@ -1,0 +1,85 @@
+// The no-op twin of Hostflow's shape, bundled on its own so it never ships with workflows/.
+// An entity takes a signal (signalWithStart for the first), upserts a search attribute and runs
+// no-op activities as Hostflow's entity does around each operation, and runs a child that does
+// the operation's count of no-op activities, waits for a `ready` signal under a timer if the real
+// one does, and runs the rest. What it costs is the dev server's and the SDK's own price for the
+// shape, with no provider, database or HTTP work in it.
+import { condition, defineSignal, executeChild, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type * as activities from './baseline-activities';
+import { SA_OPERATION } from '../workflows/definitions';
+
+/** How many of each event one Hostflow operation makes; bench/billable-actions.ts reads them from histories. */
+export interface OperationShape {
+  /** Activities the entity runs for the operation, before and after its child. */
+  entityActivitiesBefore: number;
+  entityActivitiesAfter: number;
+  /** Search-attribute upserts by the entity, before and after its child. */
+  entityUpsertsBefore: number;
+  entityUpsertsAfter: number;
+  /** Activities in the child before its wait for `ready` (all of them when it has no wait) and after. */
+  childActivitiesBefore: number;
+  childActivitiesAfter: number;
+  /** The child waits for a `ready` signal, sent while its first activity completes. */
+  childReadySignal: boolean;
+  /** Timers the child starts (a condition with a timeout is one). */
+  childTimers: number;
+}
+
+export interface BaselineRequest {
+  key: string;
+  seq: number;
+  shape: OperationShape;
+  /** Finish the entity after this operation (Hostflow's terminate does). */
+  last?: boolean;
+}
+
+export const baselineRequestSignal = defineSignal<[BaselineRequest]>('requestOperation');
+export const baselineReadySignal = defineSignal('ready');
+
+const { noop, noopSignalReady, noopReport } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumAttempts: 10 },
+});
+
+export async function baselineEntityWorkflow(): Promise<void> {
+  const queue: BaselineRequest[] = [];
+  setHandler(baselineRequestSignal, (request) => {
+    queue.push(request);
+  });
+  let upserts = 0;
+  const upsert = () => upsertSearchAttributes([{ key: SA_OPERATION, value: `noop-${(upserts += 1)}` }]);
+  for (;;) {
+    await condition(() => queue.length > 0);
+    const request = queue.shift()!;
+    const { shape } = request;
+    for (let i = 0; i < shape.entityUpsertsBefore; i++) upsert();
+    for (let i = 0; i < shape.entityActivitiesBefore; i++) await noop();
+    await executeChild(baselineOperationWorkflow, {
+      workflowId: `${workflowInfo().workflowId}/op-${request.seq}`,
+      args: [shape],
+    });
+    for (let i = 0; i < shape.entityUpsertsAfter; i++) upsert();
+    // The last activity tells the harness the operation is done, as Hostflow's last one writes the read model.
+    for (let i = 0; i < shape.entityActivitiesAfter - 1; i++) await noop();
+    await noopReport(request.key);
+    if (request.last) return;
+  }
+}
+
+export async function baselineOperationWorkflow(shape: OperationShape): Promise<void> {
+  let ready = false;
+  setHandler(baselineReadySignal, () => {
+    ready = true;
+  });
+  for (let i = 0; i < shape.childActivitiesBefore; i++) {
+    if (i === 0 && shape.childReadySignal) await noopSignalReady(workflowInfo().workflowId);
+    else await noop();
+  }
+  if (shape.childTimers > 0) {
+    await condition(() => ready, '15 minutes');
+    for (let i = 1; i < shape.childTimers; i++) await condition(() => true, '1 minute');
+  } else if (shape.childReadySignal) {
+    await condition(() => ready);
+  }
+  for (let i = 0; i < shape.childActivitiesAfter; i++) await noop();
+}

@@ -1,0 +1,367 @@
+// One Hostflow for a benchmark run, wired as production runs it: the Temporal dev server from
+// temporal-dev.yaml (random ports, a SQLite file in a temp folder, so the pragmas apply), Postgres
+// (a fresh database on DATABASE_URL's server, else embedded PGlite in its own process), the
+// sandbox with zero provider and boot delays, the API in its own process, and worker processes.
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { freePort } from '../schema/embedded-postgres';
+import { runMigrations } from '../schema/migrate';
+import { loadDevServerConfig, startTemporalDevServer, type DevServer, type DevServerConfig } from '../scripts/temporal-dev-server';
+import { WORKFLOWS_PATH } from '../workers/worker';
+import type { ChildMessage, ParentMessage } from './processes/ipc';
+
+export const BENCH_API_KEY = 'bench-key';
+export const BENCH_API_SECRET = 'bench-secret-0123456789abcdef';
+const CALLBACK_SECRET = 'bench-callback-secret-0123456789';
+const ROOT = path.resolve(__dirname, '..');
+const PROCESS_READY_TIMEOUT_MS = 120_000;
+
+/** The sandbox as the overhead figure defines it: providers answer at once, the VM boots at once. */
+export const ZERO_DELAY_SANDBOX = {
+  actionDurationMs: 0,
+  bootDelayMs: 0,
+  shutdownDelayMs: 0,
+  // Thousands of provisions in a few minutes would drain the real providers' budgets; the figures
+  // are about orchestration, so the stand-ins do not rate-limit.
+  hetznerRateLimit: { limit: 1e9, refillPerSecond: 1e9 },
+  cloudflareRateLimit: { limit: 1e9, windowSeconds: 1 },
+} as const;
+
+/** How often activities re-read a provider while waiting (production: 1000 ms). */
+export const POLL_INTERVAL_MS = 20;
+
+export interface ChildHandle {
+  process: ChildProcess;
+  ready: Extract<ChildMessage, { type: 'ready' }>;
+  /** Graceful: SIGTERM, then SIGKILL after a grace period. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait until it is gone. */
+  kill(): Promise<void>;
+  memory(): Promise<Extract<ChildMessage, { type: 'memory' }>>;
+}
+
+export type WorkerKind = 'hostflow' | 'baseline';
+
+export interface Harness {
+  temporal: DevServer;
+  devServerConfig: DevServerConfig;
+  client: Client;
+  sandbox: Sandbox;
+  /** postgres.js on the run's database, for watching the read model. */
+  sql: postgres.Sql;
+  databaseKind: 'embedded PGlite' | 'Postgres (DATABASE_URL)';
+  apiUrl: string;
+  taskQueue: string;
+  baselineTaskQueue: string;
+  bundles: { hostflow: string; baseline: string };
+  /** Environment for a Hostflow process (API or worker) on this stack. */
+  hostflowEnv(overrides?: Record<string, string>): NodeJS.ProcessEnv;
+  startWorker(kind: WorkerKind, options?: { taskQueue?: string; exposeGc?: boolean }): Promise<ChildHandle>;
+  /** Another API process (e.g. on a task queue no worker polls). */
+  startApi(options: { taskQueue: string }): Promise<{ url: string; handle: ChildHandle }>;
+  /** Resolves when the baseline reports `key` done (its last activity POSTs here). */
+  baselineDone(key: string): Promise<void>;
+  signedRequest(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export function sign(secret: string, rawBody: string, timestamp: string): string {
+  return createHmac('sha256', secret).update(rawBody + timestamp).digest('hex');
+}
+
+export function signedHeaders(raw: string): Record<string, string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return {
+    ...(raw ? { 'Content-Type': 'application/json' } : {}),
+    'X-API-Key': BENCH_API_KEY,
+    'X-Timestamp': timestamp,
+    'X-Signature': sign(BENCH_API_SECRET, raw, timestamp),
+  };
+}
+
+export async function startHarness(options: { log: (line: string) => void }): Promise<Harness> {
+  const { log } = options;
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+    }
+  };
+  try {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'hostflow-bench-'));
+    cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
+    const devServerConfig = loadDevServerConfig();
+
+    log('starting Temporal, Postgres and the workflow bundles');
+    const [temporal, database, bundles] = await Promise.all([
+      startTemporalDevServer({ config: devServerConfig, ports: 'random', dbFile: path.join(tmp, 'temporal.sqlite'), headless: true }),
+      startDatabase(),
+      buildBundles(tmp),
+    ]);
+    cleanups.push(() => temporal.stop());
+    cleanups.push(() => database.stop());
+    await runMigrations(database.url);
+
+    const sql = postgres(database.url, { max: 4, onnotice: () => {} });
+    cleanups.push(() => sql.end({ timeout: 5 }));
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: temporal.namespace });
+
+    const sandbox = await startSandbox(ZERO_DELAY_SANDBOX);
+    cleanups.push(() => sandbox.close());
+    const receiver = await startReceiver();
+    cleanups.push(() => receiver.close());
+
+    const children = new Set<ChildHandle>();
+    cleanups.push(async () => {
+      await Promise.all([...children].map((c) => c.stop()));
+    });
+    const track = (handle: ChildHandle) => {
+      children.add(handle);
+      handle.process.once('exit', () => children.delete(handle));
+      return handle;
+    };
+
+    const taskQueue = `hostflow-bench-${randomUUID()}`;
+    const baselineTaskQueue = `baseline-bench-${randomUUID()}`;
+    const hostflowEnv = (overrides: Record<string, string> = {}, apiPort?: number): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      HETZNER_API_TOKEN: 'sandbox-hetzner-token',
+      HETZNER_API_URL: sandbox.hetznerUrl,
+      CLOUDFLARE_API_TOKEN: 'sandbox-cloudflare-token',
+      CLOUDFLARE_ZONE_ID: sandbox.cloudflareZoneId,
+      CLOUDFLARE_DOMAIN: sandbox.cloudflareZoneName,
+      CLOUDFLARE_API_URL: sandbox.cloudflareUrl,
+      SMTP_URL: `smtp://${sandbox.smtpHost}:${sandbox.smtpPort}`,
+      EMAIL_FROM: 'Hostflow <noreply@hostflow.test>',
+      WHMCS_API_KEY: BENCH_API_KEY,
+      WHMCS_HMAC_SECRET: BENCH_API_SECRET,
+      CALLBACK_SECRET,
+      BILLING_WEBHOOK_URL: `${receiver.url}/billing`,
+      API_URL: `http://127.0.0.1:${apiPort ?? mainApiPort}`,
+      API_PORT: String(apiPort ?? mainApiPort),
+      PROVISION_READY_TIMEOUT: '15m',
+      LOG_LEVEL: 'silent',
+      BENCH_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
+      BENCH_REPORT_URL: `${receiver.url}/done`,
+      ...overrides,
+    });
+
+    const startApi = async ({ taskQueue: queue }: { taskQueue: string }) => {
+      const port = await freePort();
+      const handle = track(await forkChild('processes/api.ts', hostflowEnv({ TEMPORAL_TASK_QUEUE: queue }, port)));
+      return { url: `http://127.0.0.1:${port}`, handle };
+    };
+
+    // The VPS calls the API back, so the API's port is fixed before any worker's config.
+    const mainApiPort = await freePort();
+    const api = track(await forkChild('processes/api.ts', hostflowEnv({}, mainApiPort)));
+    const apiUrl = `http://127.0.0.1:${api.ready.port!}`;
+
+    const startWorker: Harness['startWorker'] = async (kind, opts = {}) => {
+      const env = hostflowEnv({
+        BENCH_WORKER_KIND: kind,
+        BENCH_WORKFLOW_BUNDLE: kind === 'hostflow' ? bundles.hostflow : bundles.baseline,
+        BENCH_BASELINE_TASK_QUEUE: opts.taskQueue ?? baselineTaskQueue,
+        ...(kind === 'hostflow' && opts.taskQueue ? { TEMPORAL_TASK_QUEUE: opts.taskQueue } : {}),
+      });
+      return track(await forkChild('processes/worker.ts', env, opts.exposeGc ? ['--expose-gc'] : []));
+    };
+
+    log(`ready: Temporal ${temporal.address}, ${database.kind}, API ${apiUrl}`);
+    return {
+      temporal,
+      devServerConfig,
+      client,
+      sandbox,
+      sql,
+      databaseKind: database.kind,
+      apiUrl,
+      taskQueue,
+      baselineTaskQueue,
+      bundles,
+      hostflowEnv: (overrides) => hostflowEnv(overrides),
+      startWorker,
+      startApi,
+      baselineDone: receiver.waitFor,
+      signedRequest: async (method, url, body, headers = {}) => {
+        const raw = body === undefined ? '' : JSON.stringify(body);
+        const response = await fetch(url, { method, headers: { ...signedHeaders(raw), ...headers }, body: raw || undefined });
+        const text = await response.text();
+        return { status: response.status, body: text ? JSON.parse(text) : undefined };
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function startDatabase(): Promise<{ url: string; kind: Harness['databaseKind']; stop(): Promise<void> }> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (serverUrl) {
+    // A database of our own on that server, dropped afterwards, so runs never see each other's rows.
+    const name = `hostflow_bench_${process.pid}_${Date.now()}`;
+    const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    await admin.end();
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      kind: 'Postgres (DATABASE_URL)',
+      async stop() {
+        const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
+        await cleanup.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
+        await cleanup.end();
+      },
+    };
+  }
+  const child = await forkChild('processes/postgres.ts', { PATH: process.env.PATH, HOME: process.env.HOME });
+  return { url: child.ready.url!, kind: 'embedded PGlite', stop: () => child.stop() };
+}
+
+async function buildBundles(tmp: string): Promise<{ hostflow: string; baseline: string }> {
+  const quiet = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never;
+  const [hostflow, baseline] = await Promise.all([
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflows'), logger: quiet }),
+  ]);
+  const files = { hostflow: path.join(tmp, 'hostflow-workflows.js'), baseline: path.join(tmp, 'baseline-workflows.js') };
+  writeFileSync(files.hostflow, hostflow.code);
+  writeFileSync(files.baseline, baseline.code);
+  return files;
+}
+
+/** Receives the billing webhook (answers 204, like a billing system) and the baseline's completion reports. */
+async function startReceiver(): Promise<{ url: string; waitFor(key: string): Promise<void>; close(): Promise<void> }> {
+  const waiting = new Map<string, () => void>();
+  const arrived = new Set<string>();
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const url = req.url ?? '';
+      if (url.startsWith('/done/')) {
+        const key = decodeURIComponent(url.slice('/done/'.length));
+        const resolve = waiting.get(key);
+        if (resolve) {
+          waiting.delete(key);
+          resolve();
+        } else arrived.add(key);
+      }
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    waitFor: (key) =>
+      new Promise<void>((resolve) => {
+        if (arrived.delete(key)) resolve();
+        else waiting.set(key, resolve);
+      }),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** fork() a bench process under tsx and wait for its 'ready' message. */
+export function forkChild(script: string, env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<ChildHandle> {
+  return spawnReady(path.join(__dirname, script), [], env, ['--import', 'tsx', ...execArgv]);
+}
+
+/** The same for any module (e.g. the real workers/main.ts); `ready` is then its first stdout line matching `readyLine`. */
+export function spawnReady(
+  modulePath: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  execArgv: string[],
+  readyLine?: RegExp,
+): Promise<ChildHandle> {
+  const child = fork(modulePath, args, { cwd: ROOT, env, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const tail: string[] = [];
+  const keep = (chunk: Buffer) => {
+    tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    tail.splice(0, Math.max(0, tail.length - 40));
+  };
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const memoryWaiters: ((m: Extract<ChildMessage, { type: 'memory' }>) => void)[] = [];
+  child.on('message', (m: ChildMessage) => {
+    if (m.type === 'memory') memoryWaiters.shift()?.(m);
+  });
+  const handle = (ready: ChildHandle['ready']): ChildHandle => ({
+    process: child,
+    ready,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+    memory() {
+      return new Promise((resolve) => {
+        memoryWaiters.push(resolve);
+        child.send({ type: 'memory', gc: true } satisfies ParentMessage);
+      });
+    },
+  });
+  return new Promise<ChildHandle>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${path.relative(ROOT, modulePath)} was not ready within ${PROCESS_READY_TIMEOUT_MS / 1000}s:\n${tail.join('\n')}`));
+    }, PROCESS_READY_TIMEOUT_MS);
+    const ok = (ready: ChildHandle['ready']) => {
+      clearTimeout(timer);
+      resolve(handle(ready));
+    };
+    if (readyLine) {
+      let buf = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        buf += chunk.toString('utf8');
+        if (readyLine.test(buf)) {
+          buf = '';
+          ok({ type: 'ready' });
+        }
+      });
+    } else {
+      child.stdout?.resume();
+    }
+    child.on('message', (m: ChildMessage) => {
+      if (m.type === 'ready') ok(m);
+      if (m.type === 'error') {
+        clearTimeout(timer);
+        reject(new Error(`${path.relative(ROOT, modulePath)} failed: ${m.message}`));
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${path.relative(ROOT, modulePath)} exited (${code ?? signal}) before it was ready:\n${tail.join('\n')}`));
+    });
+  });
+}
