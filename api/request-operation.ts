@@ -8,6 +8,7 @@ import type { Database } from '../schema/db';
 import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
 import { operationWorkflowId, type InstanceStatus, type OperationArgs, type OperationType } from '../workflows/definitions';
 import { canEverRun } from '../workflows/transitions';
+import { PROVISION_IDEMPOTENCY_KEY } from './create-instance';
 import { ApiError } from './errors';
 import { operationIdForKey, requestHash } from './idempotency';
 import { findOperationByKey } from './read-model';
@@ -36,6 +37,13 @@ export async function requestOperation(
 
   const hash = requestHash(type, args);
   const key = context.idempotencyKey;
+  if (key === PROVISION_IDEMPOTENCY_KEY) {
+    // The entity workflow already holds this key for the instance's provision: it would take
+    // this request for that one and never run it.
+    throw new ApiError('CONFLICT', `Idempotency-Key "${key}" is the instance's provision request`, [
+      { path: 'Idempotency-Key', message: 'reserved' },
+    ]);
+  }
   if (key !== undefined) {
     const previous = await findOperationByKey(db, instance.id, key);
     if (previous) return sameRequestOr409(previous, hash);

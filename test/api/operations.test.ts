@@ -168,6 +168,13 @@ describe('Idempotency-Key', () => {
     expect(h.client.signals).toHaveLength(2);
   });
 
+  it("refuses the key the entity workflow holds for the provision with 409, instead of losing the request", async () => {
+    const id = await runningInstance();
+    const res = await signed(h.app, 'post', `/api/instances/${id}/reboot`, undefined, { idempotencyKey: 'provision' }).expect(409);
+    expect(res.body.error.code).toBe('CONFLICT');
+    expect(h.client.signals).toHaveLength(0);
+  });
+
   it('refuses a malformed key with 400', async () => {
     const id = await runningInstance();
     const res = await signed(h.app, 'post', `/api/instances/${id}/reboot`, undefined, { idempotencyKey: 'x'.repeat(129) }).expect(400);

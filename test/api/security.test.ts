@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
+import express from 'express';
 import { createApp } from '../../api/app';
+import { ApiError, ERROR_CODES, ERROR_STATUS, errorHandler } from '../../api/errors';
 import { sign, signedHeaders } from '../../api/auth/signature';
 import { KEY, OLD_KEY, createBody, rowCounts, signed, startHarness, type Harness } from './support';
 
@@ -245,5 +247,18 @@ describe('rate limits', () => {
       expect(res.body.error.code).toBe('RATE_LIMITED');
       expect(res.headers['retry-after']).toBeDefined();
     }
+  });
+});
+
+describe('the error envelope', () => {
+  it.each(ERROR_CODES.map((code) => [code, ERROR_STATUS[code]] as const))('answers %s with status %i in the envelope', async (code, status) => {
+    // Every code through the real error handler; FORBIDDEN has no route of its own in v1.
+    const app = express();
+    app.get('/boom', () => {
+      throw new ApiError(code, `a ${code}`, [{ path: 'x', message: 'y' }]);
+    });
+    app.use(errorHandler(h.deps.logger));
+    const res = await request(app).get('/boom').expect(status);
+    expect(res.body).toEqual({ error: { code, message: `a ${code}`, details: [{ path: 'x', message: 'y' }] } });
   });
 });
