@@ -223,10 +223,12 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
 
   /** Park in `attention` until an operator decides. true: run the operation again. */
   async function askOperator(request: OperationRequest, error: string, resumeAfterReady: ResumeAfterReady | undefined): Promise<boolean> {
+    // Cleared before the first await: an operator who answers while the attention record is
+    // still being written must not be forgotten.
+    operatorChoice = undefined;
     state.enterAttention(error, new Date().toISOString());
     showInUi(request.type);
     await records.recordTransition(record(request, 'running', { kind: 'instance.attention', message: error }, { lastError: error }));
-    operatorChoice = undefined;
     await condition(() => operatorChoice !== undefined);
     const choice = operatorChoice!;
     if (choice === 'retry') {
