@@ -1,4 +1,5 @@
-// Once per `npm test`: one Temporal dev server (temporal-dev.yaml, random ports, in memory),
+// Once per `npm test`: one Temporal dev server (temporal-dev.yaml, random ports, in memory, with
+// its Web UI for the operator tests),
 // one Postgres (a fresh database on DATABASE_URL's server when set, else embedded PGlite), the
 // migrations, and one workflow bundle. Test files find them through HOSTFLOW_TEST_* variables.
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -21,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[test setup] ${line}\n`);
 
   const [temporal, database, bundlePath] = await Promise.all([
-    startTemporalDevServer({ ports: 'random', dbFile: null, headless: true, log: process.env.HOSTFLOW_TEST_VERBOSE ? log : undefined }),
+    startTemporalDevServer({ ports: 'random', dbFile: null, log: process.env.HOSTFLOW_TEST_VERBOSE ? log : undefined }),
     testDatabase(running),
     bundleOnce(),
   ]);
@@ -30,6 +31,7 @@ export default async function globalSetup(): Promise<void> {
 
   process.env.HOSTFLOW_TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.HOSTFLOW_TEST_NAMESPACE = temporal.namespace;
+  process.env.HOSTFLOW_TEST_WEB_UI = temporal.uiUrl;
   process.env.HOSTFLOW_TEST_DATABASE_URL = database;
   process.env.HOSTFLOW_TEST_WORKFLOW_BUNDLE = bundlePath;
   process.env.HOSTFLOW_TEST_TEMPORAL_CLI_PID = String(temporal.process.pid);

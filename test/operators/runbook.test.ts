@@ -1,0 +1,214 @@
+// The README's operator runbook, run: every `temporal` command and API request in it, against a
+// dev server, in the situation it is written for, with its output checked. A command that no
+// longer exists, a flag the CLI dropped, a query that finds nothing or a signal that repairs
+// nothing fails here. Runs in a namespace of its own (registered by infra/search-attributes.sh),
+// so the batch signal cannot touch other test files' instances.
+import { randomUUID } from 'node:crypto';
+import { serversOf } from '../support/world';
+import { eventually, startStack, type Stack } from '../support/stack';
+import { createNamespace, operatorCli, type Cli, type CliResult } from './cli';
+import { fill, runbookCommands, type RunbookCommand } from './runbook';
+
+const commands = runbookCommands();
+const used = new Set<RunbookCommand>();
+let stack: Stack;
+let cli: Cli;
+
+beforeAll(async () => {
+  const namespace = `hostflow-runbook-${randomUUID().slice(0, 8)}`;
+  cli = await operatorCli({ address: process.env.HOSTFLOW_TEST_TEMPORAL_ADDRESS ?? '', namespace });
+  const { register, again } = await createNamespace(cli, namespace);
+  // infra/search-attributes.sh on a cluster without them, then again: idempotent.
+  expect(register).toMatchObject({ code: 0, stdout: expect.stringContaining('ok: InstanceStatus (Keyword, added)') });
+  expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('ok: InstanceStatus (Keyword, already registered)') });
+  stack = await startStack({ temporal: { namespace } });
+}, 90_000);
+afterAll(() => stack?.close());
+
+/** The runbook command of `situation` containing `marker`, filled in, run; it must succeed. */
+async function run(situation: string, marker: string, values: Record<string, string>): Promise<CliResult> {
+  const command = commands.find((c) => c.situation === situation && c.kind === 'sh' && c.text.includes(marker));
+  if (!command) throw new Error(`the runbook has no command containing "${marker}" under "### ${situation}"`);
+  used.add(command);
+  const result = await cli.sh(fill(command.text, values));
+  if (result.code !== 0) throw new Error(`${command.text} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+  return result;
+}
+
+/** Run it until its output passes `check` (visibility and signals take a moment). */
+async function runUntil(situation: string, marker: string, values: Record<string, string>, check: (out: string) => boolean, what: string): Promise<string> {
+  return eventually(async () => {
+    const { stdout } = await run(situation, marker, values);
+    return check(stdout) ? stdout : undefined;
+  }, { what, timeoutMs: 30_000 });
+}
+
+async function instance(id: string): Promise<any> {
+  return (await stack.call('GET', `/api/instances/${id}`)).body;
+}
+
+async function untilStatus(id: string, status: string, timeoutMs = 30_000): Promise<any> {
+  return eventually(async () => {
+    const body = await instance(id);
+    return body?.status === status ? body : undefined;
+  }, { what: `instance ${id} to be ${status}`, timeoutMs });
+}
+
+let serviceId = 9100;
+async function create(plan: string): Promise<{ id: string; hostname: string }> {
+  const hostname = `rb-${++serviceId}`;
+  const answer = await stack.call('POST', '/api/instances', {
+    whmcs_service_id: serviceId,
+    whmcs_client_id: 5,
+    email: `ops${serviceId}@example.com`,
+    plan,
+    region: 'eu-frankfurt',
+    hostname,
+  });
+  expect(answer.status).toBe(202);
+  return { id: answer.body.id, hostname };
+}
+
+async function request(id: string, path: string, body: unknown = {}): Promise<number> {
+  const answer = await stack.call('POST', `/api/instances/${id}/${path}`, body);
+  expect(answer.status).toBe(202);
+  return answer.body.operation.seq ?? Number(String(answer.body.operation.workflow_id).split('-').pop());
+}
+
+const refuse = (route: string) => [{ route, errorRate: 1, status: 403, code: 'forbidden', message: 'action not allowed on this project' }];
+
+// I1 goes through a stuck provision, an outage and attention; I2 through a skipped resize and a
+// terminate whose workflow someone terminated by hand.
+let i1: { id: string; hostname: string };
+
+describe('the operator runbook in README.md', () => {
+  it('Provision stuck waiting for ready: found, read, and freed by a ready signal sent by hand', async () => {
+    const S = 'Provision stuck waiting for ready';
+    stack.sandbox.setVmMode('never');
+    try {
+      i1 = await create('professional');
+      await eventually(async () => ((await instance(i1.id))?.dns?.record_id ? true : undefined), { what: 'the DNS record' });
+      const v = { 'instance-id': i1.id };
+      await runUntil(S, 'provisionWorkflow', v, (out) => out.includes(`instance-${i1.id}/provision-1`), 'the stuck provision in the list');
+      await runUntil(S, 'metadata', v, (out) => out.includes('Waiting for the VPS to call back ready'), 'current details of the provision');
+      await run(S, '--name ready', v);
+      await untilStatus(i1.id, 'running');
+    } finally {
+      stack.sandbox.setVmMode('once');
+    }
+  });
+
+  it('Find an instance: its workflows, summary, current details and state from its id alone', async () => {
+    const S = 'Find an instance, see what it is doing';
+    const v = { 'instance-id': i1.id };
+    const list = await run(S, 'workflow list', v);
+    expect(list.stdout).toContain(`instance-${i1.id}/provision-1`);
+    expect(list.stdout).toMatch(new RegExp(`instance-${i1.id}\\s`));
+    const described = await run(S, 'workflow describe', v);
+    expect(described.stdout).toContain(`Instance ${i1.hostname} · professional · eu-frankfurt`);
+    await runUntil(S, 'metadata', v, (out) => out.includes('running · professional'), 'the entity details to say running');
+    const state = await run(S, '--name state', v);
+    expect(state.stdout).toMatch(/"status":\s*"running"/);
+    expect(state.stdout).toContain(i1.id);
+  });
+
+  it('Provider outage: retries show the provider error; the batch retry repairs what landed in attention', async () => {
+    const S = 'Provider outage (Hetzner or Cloudflare failing)';
+    stack.sandbox.setFaults([{ route: 'POST /v1/servers/:id/actions/shutdown', errorRate: 1, status: 503, code: 'service_error', message: 'maintenance' }]);
+    const seq = await request(i1.id, 'suspend');
+    const v = { 'instance-id': i1.id, op: 'suspend', n: String(seq) };
+    const counted = await run(S, 'workflow count', v);
+    expect(counted.stdout).toMatch(/Total: [1-9]/);
+    const described = await runUntil(S, 'workflow describe', v, (out) => out.includes('503'), 'the retrying activity and its last failure');
+    expect(described).toContain('service_error');
+    // The provider now refuses for good: the operation stops in attention.
+    stack.sandbox.setFaults(refuse('POST /v1/servers/:id/actions/shutdown'));
+    await untilStatus(i1.id, 'attention');
+    await runUntil(S, 'workflow list', v, (out) => out.includes(`instance-${i1.id}`), 'the instance among those in attention');
+    stack.sandbox.setFaults([]);
+    await run(S, '--name retry', v);
+    await untilStatus(i1.id, 'suspended');
+  });
+
+  it('Instance in attention: the details say what broke and what to do; retry, skip and abort repair it', async () => {
+    const S = 'Instance in attention';
+    const v = { 'instance-id': i1.id };
+    const poweron = 'POST /v1/servers/:id/actions/poweron';
+    stack.sandbox.setFaults(refuse(poweron));
+    await request(i1.id, 'unsuspend');
+    await untilStatus(i1.id, 'attention');
+    await runUntil(S, "InstanceStatus = \"attention\"'", v, (out) => out.includes(`instance-${i1.id}`), 'the instance in the attention list');
+    const metadata = await runUntil(S, 'metadata', v, (out) => out.includes('NEEDS AN OPERATOR'), 'the attention details');
+    for (const words of ['unsuspend', i1.id, 'Hetzner 403 forbidden', '"retry"']) expect(metadata).toContain(words);
+    const state = await run(S, '--name state', v);
+    expect(state.stdout).toMatch(/"status":\s*"attention"/);
+
+    // retry while the cause is still there: it runs again, and stops in attention again.
+    const calls = () => stack.sandbox.state().requests[poweron] ?? 0;
+    const before = calls();
+    await run(S, '--name retry', v);
+    await eventually(async () => (calls() > before ? true : undefined), { what: 'the retried power-on' });
+    await untilStatus(i1.id, 'attention');
+    await run(S, '--name skip', v);
+    const skipped = await untilStatus(i1.id, 'suspended');
+    expect(skipped.last_error).toContain('skipped by an operator');
+
+    await request(i1.id, 'unsuspend');
+    await untilStatus(i1.id, 'attention');
+    stack.sandbox.setFaults([]);
+    await run(S, '--name abort', v);
+    await untilStatus(i1.id, 'terminated');
+    expect(serversOf(stack.sandbox, i1.id)).toHaveLength(0);
+  });
+
+  let i2: { id: string; hostname: string };
+  it('Wrong plan after a resize: the state shows the real plan; the API request fixes it', async () => {
+    const S = 'Wrong plan after a resize';
+    i2 = await create('starter');
+    await untilStatus(i2.id, 'running');
+    stack.sandbox.setFaults(refuse('POST /v1/servers/:id/actions/change_type'));
+    const seq = await request(i2.id, 'resize', { plan: 'professional' });
+    await untilStatus(i2.id, 'attention');
+    // Someone skipped it: billing says professional, the server is still starter.
+    await stack.client.workflow.getHandle(`instance-${i2.id}`).signal('skip', { operator: 'test' });
+    await untilStatus(i2.id, 'running');
+    stack.sandbox.setFaults([]);
+
+    const v = { 'instance-id': i2.id };
+    await runUntil(S, 'resizeWorkflow', v, (out) => out.includes(`instance-${i2.id}/resize-${seq}`), 'the resize in the list');
+    const state = await run(S, '--name state', v);
+    expect(state.stdout).toMatch(/"plan":\s*"starter"/);
+
+    const http = commands.find((c) => c.situation === S && c.kind === 'http');
+    if (!http) throw new Error(`the runbook has no API request under "### ${S}"`);
+    used.add(http);
+    const [, method, path, body] = /^(\w+) (\S+) (.*)$/.exec(fill(http.text, v)) ?? [];
+    const answer = await stack.call(method!, path!, JSON.parse(body!));
+    expect(answer.status).toBe(202);
+    await eventually(async () => ((await instance(i2.id))?.plan === 'professional' && (await instance(i2.id)).status === 'running' ? true : undefined), { what: 'the plan to be professional' });
+    expect(serversOf(stack.sandbox, i2.id)[0]).toMatchObject({ server_type: { name: 'cpx32' } });
+  });
+
+  it('Re-run a failed terminate: reset brings back a terminated entity, retry finishes the terminate', async () => {
+    const S = 'Re-run a failed terminate';
+    stack.sandbox.setFaults(refuse('DELETE /v1/servers/:id'));
+    expect((await stack.call('DELETE', `/api/instances/${i2.id}`, {})).status).toBe(202);
+    await untilStatus(i2.id, 'attention');
+    // The mistake: the entity workflow terminated by hand while its server still exists.
+    await stack.client.workflow.getHandle(`instance-${i2.id}`).terminate('clicked Terminate by mistake');
+    const v = { 'instance-id': i2.id };
+    await runUntil(S, 'WorkflowType = "instanceWorkflow"', v, (out) => out.includes('Terminated'), 'the terminated entity in the list');
+    await run(S, 'workflow reset', v);
+    const described = await stack.client.workflow.getHandle(`instance-${i2.id}`).describe();
+    expect(described.status.name).toBe('RUNNING');
+    stack.sandbox.setFaults([]);
+    await run(S, '--name retry', v);
+    await untilStatus(i2.id, 'terminated');
+    expect(serversOf(stack.sandbox, i2.id)).toHaveLength(0);
+  });
+
+  it('ran every command and request the runbook shows', () => {
+    expect(commands.length).toBeGreaterThan(10);
+    expect(commands.filter((c) => !used.has(c)).map((c) => `${c.situation}: ${c.text}`)).toEqual([]);
+  });
+});
