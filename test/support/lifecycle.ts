@@ -44,7 +44,7 @@ export async function createInstance(stack: Stack, overrides: Record<string, unk
 
 /** Ask for an operation as WHMCS does; answers the operation view (202) or throws. */
 export async function requestOperation(stack: Stack, id: string, op: OperationPath, body?: Record<string, unknown>, key?: string): Promise<{ id: string; seq: number; status: string }> {
-  const headers = key ? { 'Idempotency-Key': key } : {};
+  const headers: Record<string, string> = key ? { 'Idempotency-Key': key } : {};
   const answer =
     op === 'terminate'
       ? await stack.call('DELETE', `/api/instances/${id}`, body, headers)
