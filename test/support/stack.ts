@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { createApp } from '../../api/app';
-import { createTemporalGateway } from '../../api/temporal-gateway';
+import { createTemporalGateway, type TemporalGateway } from '../../api/temporal-gateway';
+import type { InstanceWorkflowInput } from '../../workflows/definitions';
 import { loadConfig, type Config } from '../../config/env';
 import { openDatabase, type DatabaseHandle } from '../../schema/db';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
@@ -28,6 +29,8 @@ export interface StackOptions {
   worker?: boolean;
   /** Another Temporal server or namespace than the run's (operator tests isolate their batch signals). */
   temporal?: { address?: string; namespace?: string };
+  /** Test-only knobs added to every entity workflow's start input (the API itself never sets them). */
+  entity?: Pick<InstanceWorkflowInput, 'timings' | 'continueAsNewAfterOperations'>;
 }
 
 export interface BillingCall {
@@ -122,7 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const app = createApp({
     config,
     database,
-    temporal: createTemporalGateway(client, { taskQueue }),
+    temporal: withEntityKnobs(createTemporalGateway(client, { taskQueue }), options.entity),
     logger: pino({ level: 'silent' }),
   });
   apiServer.removeAllListeners('request');
@@ -191,6 +194,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await sandbox.close();
     },
   };
+}
+
+function withEntityKnobs(gateway: TemporalGateway, knobs: StackOptions['entity']): TemporalGateway {
+  if (!knobs) return gateway;
+  return { ...gateway, startInstance: (input, provision) => gateway.startInstance({ ...input, ...knobs }, provision) };
 }
 
 function listen(app: express.Express): Promise<Server> {
