@@ -1,0 +1,82 @@
+// The Hostflow half of the sandbox's commit-then-drop demonstration (test/sandbox/faults.test.ts
+// shows a naive create-then-retry making two servers): the provider answered nothing, Temporal
+// retries the activity, and exactly one server, one record, no leftovers come out of it.
+import { createActivities, type Activities } from '../../activities';
+import type { InstanceSpec } from '../../workflows/definitions';
+import { buildActivityDeps } from '../../workers/activity-deps';
+import { startStack, type Stack } from '../support/stack';
+import { recordsNamed, serversOf } from '../support/world';
+
+let stack: Stack;
+let activities: Activities;
+beforeAll(async () => {
+  stack = await startStack({ worker: false, sandbox: { vmMode: 'never' } });
+  activities = createActivities(buildActivityDeps(stack.config, stack.database.db, { pollIntervalMs: 10 }));
+});
+afterEach(() => stack.sandbox.reset());
+afterAll(() => stack?.close());
+
+let n = 0;
+const instance = (): InstanceSpec => ({ instanceId: `idem-${++n}-${Date.now()}`, customerId: '9', serviceId: '9', plan: 'starter', region: 'eu-helsinki', subdomain: `idem-${n}-${Date.now()}`, sshKeys: [] });
+
+/** What Temporal does with a retryable failure: run the same activity again (no back-off here). */
+async function withRetries<T>(fn: () => Promise<T>, attempts = 5): Promise<{ value: T; failures: unknown[] }> {
+  const failures: unknown[] = [];
+  for (;;) {
+    try {
+      return { value: await fn(), failures };
+    } catch (error) {
+      failures.push(error);
+      if ((error as { nonRetryable?: boolean }).nonRetryable || failures.length >= attempts) throw error;
+    }
+  }
+}
+
+describe('activities under "commit then drop"', () => {
+  it('createServer: the create succeeded but its answer was lost; the retry finds it, one server', async () => {
+    const spec = instance();
+    stack.sandbox.setFaults([{ route: 'POST /v1/servers', commitThenDrop: { count: 1 } }]);
+    const { value, failures } = await withRetries(() => activities.createServer({ instance: spec }));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ nonRetryable: false });
+    const servers = serversOf(stack.sandbox, spec.instanceId);
+    expect(servers.map((s) => s.id)).toEqual([value.serverId]);
+    expect(value.createActionId).toBeDefined();
+    expect(stack.sandbox.state().requests['POST /v1/servers']).toBe(1);
+  });
+
+  it('createServer: a lost answer on every other call still ends with one server', async () => {
+    const spec = instance();
+    stack.sandbox.setFaults([{ route: '*', commitThenDrop: { rate: 0.5 } }], 3);
+    const { value } = await withRetries(() => activities.createServer({ instance: spec }), 20);
+    expect(serversOf(stack.sandbox, spec.instanceId).map((s) => s.id)).toEqual([value.serverId]);
+  });
+
+  it('createServer refuses, for good, a server of the same name that belongs to someone else', async () => {
+    const spec = instance();
+    await activities.createServer({ instance: { ...spec, instanceId: 'somebody-else' } });
+    await expect(activities.createServer({ instance: spec })).rejects.toMatchObject({ type: 'ProviderRefused', nonRetryable: true, message: expect.stringContaining('does not belong to this instance') });
+  });
+
+  it('ensureDnsRecord and deleteDnsRecord: a lost answer leaves one record, then none', async () => {
+    const spec = instance();
+    const fqdn = `${spec.subdomain}.${stack.config.cloudflare.domain}`;
+    stack.sandbox.setFaults([{ route: 'POST /client/v4/zones/:zone_id/dns_records', commitThenDrop: { count: 1 } }, { route: 'DELETE /client/v4/zones/:zone_id/dns_records/:id', commitThenDrop: { count: 1 } }]);
+    const { value, failures } = await withRetries(() => activities.ensureDnsRecord({ instance: spec, ipAddress: '203.0.113.77' }));
+    expect(failures).toHaveLength(1);
+    expect(recordsNamed(stack.sandbox, fqdn).map((r) => r.id)).toEqual([value.dnsRecordId]);
+    const deleted = await withRetries(() => activities.deleteDnsRecord({ instance: spec }));
+    expect(deleted.failures).toHaveLength(1);
+    expect(recordsNamed(stack.sandbox, fqdn)).toEqual([]);
+  });
+
+  it('deleteServer: a lost answer on delete is retried to done; deleting again is done too', async () => {
+    const spec = instance();
+    const created = await activities.createServer({ instance: spec });
+    await activities.waitForServerRunning({ instance: spec, serverId: created.serverId!, createActionId: created.createActionId });
+    stack.sandbox.setFaults([{ route: 'DELETE /v1/servers/:id', commitThenDrop: { count: 1 } }]);
+    await withRetries(() => activities.deleteServer({ instance: spec, serverId: created.serverId }));
+    expect(serversOf(stack.sandbox, spec.instanceId)).toEqual([]);
+    expect(await activities.deleteServer({ instance: spec, serverId: created.serverId })).toEqual({ deleted: [] });
+  });
+});
