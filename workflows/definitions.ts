@@ -89,6 +89,14 @@ export interface OperationTimings {
   shutdownGraceMs: number;
   /** reboot: soft reboot grace before a hard reset (default 120 s). */
   rebootGraceMs: number;
+  /** Tests only: shorter activity back-off (and attempts) than the production policies. */
+  retry?: RetryTuning;
+}
+
+export interface RetryTuning {
+  initialIntervalMs: number;
+  maximumIntervalMs: number;
+  maximumAttempts?: number;
 }
 
 export const DEFAULT_TIMINGS: OperationTimings = { readyTimeoutMs: 15 * 60_000, shutdownGraceMs: 60_000, rebootGraceMs: 120_000 };

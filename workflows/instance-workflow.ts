@@ -16,7 +16,7 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { TransitionRecord } from '../activities/records';
-import { records } from './activity-proxies';
+import { activitiesFor } from './activity-proxies';
 import {
   abortSignal,
   operationWorkflowId,
@@ -61,6 +61,7 @@ type OperatorChoice = 'retry' | 'skip' | 'abort';
 export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<InstanceStateView> {
   const state = new InstanceState(input);
   const { instance } = state;
+  const { records } = activitiesFor(state.timings);
   const toRecord: TransitionRecord[] = [];
   let provisionScope: CancellationScope | undefined;
   let operatorChoice: OperatorChoice | undefined;

@@ -2,13 +2,14 @@
 // e-mail → billing. If anything fails before the VPS is ready (or a terminate cancels it), the
 // DNS record and the server are removed again, so nothing billable is left behind.
 import { ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler } from '@temporalio/workflow';
-import { compensation, notify, provider, waits } from './activity-proxies';
+import { activitiesFor } from './activity-proxies';
 import { readySignal, type OperationInput, type OperationOutcome, type ReadyPayload, type Resources, type ResumeAfterReady } from './definitions';
 import { describeFailure, FailureType } from './failures';
 import { minutes, serverLabel } from './summaries';
 
 export async function provisionWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance } = input;
+  const { provider, waits } = activitiesFor(input.timings);
   let ready: ReadyPayload | undefined;
   setHandler(readySignal, (payload) => {
     ready ??= payload;
@@ -55,6 +56,7 @@ export async function provisionWorkflow(input: OperationInput): Promise<Operatio
 /** The VPS is up: from here a failure goes to an operator (attention), never deletes a working server. */
 async function finishReady(input: OperationInput, resources: Resources, ready: ReadyPayload): Promise<OperationOutcome> {
   const { instance, operation } = input;
+  const { notify } = activitiesFor(input.timings);
   setCurrentDetails('Ready; sending the welcome e-mail and notifying billing');
   try {
     await notify.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [
@@ -80,6 +82,7 @@ async function finishReady(input: OperationInput, resources: Resources, ready: R
 /** Undo in reverse order, even when the provision itself was cancelled, then fail with the cause. */
 async function rollBack(input: OperationInput, resources: Resources, error: unknown): Promise<never> {
   const { instance, operation } = input;
+  const { compensation, notify } = activitiesFor(input.timings);
   const cause = describeFailure(error);
   const reason = cause.cancelled ? 'cancelled by a terminate request' : cause.message;
   try {

@@ -2,12 +2,13 @@
 // → delete the DNS record → e-mail → billing. Safe to run from any state, including after a
 // failed or half-rolled-back provision: each step treats "already gone" as done.
 import { setCurrentDetails } from '@temporalio/workflow';
-import { notify, provider, waits } from './activity-proxies';
+import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome } from './definitions';
 import { serverLabel } from './summaries';
 
 export async function terminateWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance, operation, resources } = input;
+  const { notify, provider, waits } = activitiesFor(input.timings);
   if (operation.args.snapshot && resources.serverId !== undefined) {
     setCurrentDetails(`Taking a snapshot of ${serverLabel(instance)}`);
     await waits.snapshotServer.executeWithOptions({ summary: `snapshot ${serverLabel(instance)}` }, [
