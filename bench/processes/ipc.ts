@@ -1,7 +1,7 @@
 // The messages a bench child process (Postgres, API, worker) and the harness exchange over the
 // fork() IPC channel. Kept in one place so both sides agree on them.
 export type ChildMessage =
-  | { type: 'ready'; url?: string; port?: number }
+  | { type: 'ready'; url?: string; port?: number; maxCachedWorkflows?: number }
   | { type: 'memory'; rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number }
   | { type: 'error'; message: string };
 

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     for (const close of closers.reverse()) await close();
   });
   running.catch(fail);
-  send({ type: 'ready' });
+  send({ type: 'ready', maxCachedWorkflows: worker.options.maxCachedWorkflows });
 }
 
 main().catch(fail);

@@ -1,0 +1,94 @@
+// API cost: POST /api/instances at 100 concurrent requests (keep-alive connections, each request
+// signed and for a new service id), against bare signalWithStart calls with the same workflow
+// options from a plain Temporal client, in the same run. Both target a task queue no worker
+// polls, so neither competes with workflow execution for the CPU: the figure is what the API
+// (auth, validation, the read-model transaction) adds to Temporal's own start path.
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import { createBody } from './drive';
+import { signedHeaders, type Harness } from './harness';
+import { closedLoop, ratio, summarize, type Summary } from './stats';
+import {
+  INSTANCE_WORKFLOW_TYPE,
+  requestOperationSignal,
+  SA_CUSTOMER_ID,
+  SA_INSTANCE_ID,
+  SA_INSTANCE_STATUS,
+  SA_OPERATION,
+  SA_PLAN,
+  SA_REGION,
+} from '../workflows/definitions';
+
+export interface ApiCostResult {
+  concurrency: number;
+  seconds: number;
+  api: { perSecond: number; latency: Summary; errors: number; firstError?: string };
+  bareSignalWithStart: { perSecond: number; latency: Summary; errors: number; firstError?: string };
+  throughputRatio: number;
+  target: { p99Ms: number; ratio: number };
+}
+
+function post(agent: http.Agent, url: URL, raw: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { ...signedHeaders(raw), 'Content-Length': Buffer.byteLength(raw) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(raw);
+  });
+}
+
+export async function measureApiCost(h: Harness, options: { concurrency: number; warmupMs: number; measureMs: number }): Promise<ApiCostResult> {
+  const queue = `bench-api-cost-${randomUUID()}`;
+  const { url, handle } = await h.startApi({ taskQueue: queue });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  try {
+    const target = new URL('/api/instances', url);
+    const api = await closedLoop({
+      ...options,
+      iteration: async () => {
+        const status = await post(agent, target, JSON.stringify(createBody()));
+        if (status !== 202) throw new Error(`POST /api/instances answered ${status}`);
+      },
+    });
+
+    const bare = await closedLoop({
+      ...options,
+      iteration: async () => {
+        const instanceId = randomUUID();
+        const body = createBody();
+        await h.client.workflow.signalWithStart(INSTANCE_WORKFLOW_TYPE, {
+          workflowId: `instance-${instanceId}`,
+          taskQueue: queue,
+          args: [{ instance: { instanceId, customerId: String(body.whmcs_client_id), serviceId: String(body.whmcs_service_id), plan: body.plan, region: body.region, subdomain: body.hostname, sshKeys: [] }, readyTimeoutMs: 900_000 }],
+          signal: requestOperationSignal,
+          signalArgs: [{ operationId: randomUUID(), type: 'provision', seq: 1, args: {}, idempotencyKey: 'provision', requestedBy: 'api-key:bench' }],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: SA_INSTANCE_ID, value: instanceId },
+            { key: SA_CUSTOMER_ID, value: String(body.whmcs_client_id) },
+            { key: SA_PLAN, value: body.plan },
+            { key: SA_REGION, value: body.region },
+            { key: SA_INSTANCE_STATUS, value: 'provisioning' },
+            { key: SA_OPERATION, value: 'provision' },
+          ],
+          staticSummary: `Instance ${body.hostname} · ${body.plan} · ${body.region}`,
+        });
+      },
+    });
+
+    const side = (r: Awaited<ReturnType<typeof closedLoop>>) => ({ perSecond: r.perSecond, latency: summarize(r.latenciesMs), errors: r.errors, firstError: r.firstError });
+    return {
+      concurrency: options.concurrency,
+      seconds: options.measureMs / 1000,
+      api: side(api),
+      bareSignalWithStart: side(bare),
+      throughputRatio: ratio(api.perSecond, bare.perSecond),
+      target: { p99Ms: 25, ratio: 0.9 },
+    };
+  } finally {
+    agent.destroy();
+    await handle.stop();
+  }
+}

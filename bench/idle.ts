@@ -1,0 +1,148 @@
+// Idle cost. (1) Billable actions per day of an idle running instance: what its entity history
+// gains over a quiet window, and whether anything is armed to wake it (an open timer, a pending
+// activity or child): with none, nothing can happen until someone sends a signal. (2) A worker's
+// memory with many live instance workflows: a fresh worker process on a task queue of its own,
+// instance workflows started there, then each queried once so the worker has loaded it; RSS and
+// the main thread's heap after a GC.
+import { randomUUID } from 'node:crypto';
+import { countActions, fetchEvents } from './billable-actions';
+import type { Harness } from './harness';
+import { nowMs, round, sleep } from './stats';
+import {
+  INSTANCE_WORKFLOW_TYPE,
+  SA_CUSTOMER_ID,
+  SA_INSTANCE_ID,
+  SA_INSTANCE_STATUS,
+  SA_OPERATION,
+  SA_PLAN,
+  SA_REGION,
+  stateQuery,
+} from '../workflows/definitions';
+
+export interface IdleActionsResult {
+  instanceId: string;
+  windowSeconds: number;
+  actionsInWindow: number;
+  eventsInWindow: number;
+  actionsPerDay: number;
+  openTimers: number;
+  pendingActivities: number;
+  pendingChildren: number;
+  target: { actionsPerDay: number };
+}
+
+export async function measureIdleActions(h: Harness, instanceId: string, windowMs: number): Promise<IdleActionsResult> {
+  const workflowId = `instance-${instanceId}`;
+  const before = await fetchEvents(h.client, workflowId);
+  await sleep(windowMs);
+  const after = await fetchEvents(h.client, workflowId);
+  const description = await h.client.workflow.getHandle(workflowId).describe();
+  const raw = description.raw;
+  const closedTimers = new Set(
+    after.flatMap((e) => [e.timerFiredEventAttributes?.startedEventId, e.timerCanceledEventAttributes?.startedEventId]).filter((id) => id != null).map(String),
+  );
+  const openTimers = after.filter((e) => e.timerStartedEventAttributes && !closedTimers.has(String(e.eventId))).length;
+  const actionsInWindow = countActions(after).total - countActions(before).total;
+  return {
+    instanceId,
+    windowSeconds: windowMs / 1000,
+    actionsInWindow,
+    eventsInWindow: after.length - before.length,
+    actionsPerDay: round((actionsInWindow * 86_400_000) / windowMs, 0),
+    openTimers,
+    pendingActivities: raw.pendingActivities?.length ?? 0,
+    pendingChildren: raw.pendingChildren?.length ?? 0,
+    target: { actionsPerDay: 0 },
+  };
+}
+
+export interface MemoryPoint {
+  liveWorkflows: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+}
+
+export interface IdleMemoryResult {
+  maxCachedWorkflows: number | undefined;
+  points: MemoryPoint[];
+  /** Workflows started and loaded per second while filling. */
+  fillRatePerSecond: number;
+  /** Counts asked for but not reached within the time budget. */
+  notReached: number[];
+  target: { liveWorkflows: number; rssMiB: number };
+}
+
+const MiB = 1024 * 1024;
+
+async function inBatches<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+export async function measureIdleMemory(h: Harness, options: { counts: number[]; budgetMs: number; log: (line: string) => void }): Promise<IdleMemoryResult> {
+  const taskQueue = `bench-idle-${randomUUID()}`;
+  const worker = await h.startWorker('hostflow', { taskQueue, exposeGc: true });
+  try {
+    const measure = async (liveWorkflows: number): Promise<MemoryPoint> => {
+      await sleep(1000); // let the last activations settle before the GC
+      const m = await worker.memory();
+      return { liveWorkflows, rssMiB: round(m.rssBytes / MiB), heapUsedMiB: round(m.heapUsedBytes / MiB) };
+    };
+    const points = [await measure(0)];
+    const notReached: number[] = [];
+    const deadline = nowMs() + options.budgetMs;
+    let live = 0;
+    let fillMs = 0;
+    for (const count of options.counts) {
+      if (nowMs() > deadline) {
+        notReached.push(count);
+        continue;
+      }
+      const ids = Array.from({ length: count - live }, () => randomUUID());
+      const began = nowMs();
+      let started = 0;
+      await inBatches(ids, 50, async (instanceId) => {
+        if (nowMs() > deadline) return;
+        await h.client.workflow.start(INSTANCE_WORKFLOW_TYPE, {
+          workflowId: `instance-${instanceId}`,
+          taskQueue,
+          args: [{ instance: { instanceId, customerId: '4242', serviceId: '0', plan: 'starter', region: 'eu-frankfurt', subdomain: `idle-${instanceId.slice(0, 8)}`, sshKeys: [] } }],
+          typedSearchAttributes: [
+            { key: SA_INSTANCE_ID, value: instanceId },
+            { key: SA_CUSTOMER_ID, value: '4242' },
+            { key: SA_PLAN, value: 'starter' },
+            { key: SA_REGION, value: 'eu-frankfurt' },
+            { key: SA_INSTANCE_STATUS, value: 'running' },
+            { key: SA_OPERATION, value: '' },
+          ],
+        });
+        // A query is answered by the worker, so once it returns the workflow has run and is cached.
+        await h.client.workflow.getHandle(`instance-${instanceId}`).query(stateQuery);
+        started += 1;
+      });
+      fillMs += nowMs() - began;
+      live += started;
+      if (live < count) {
+        notReached.push(count);
+        options.log(`idle memory: reached ${live} of ${count} live workflows within the time budget`);
+        points.push(await measure(live));
+        continue;
+      }
+      points.push(await measure(live));
+      options.log(`idle memory: ${live} live workflows, RSS ${points.at(-1)!.rssMiB} MiB`);
+    }
+    return {
+      maxCachedWorkflows: worker.ready.maxCachedWorkflows,
+      points,
+      fillRatePerSecond: round(live / (fillMs / 1000), 0),
+      notReached,
+      target: { liveWorkflows: 10_000, rssMiB: 300 },
+    };
+  } finally {
+    await worker.stop();
+  }
+}

@@ -1,0 +1,184 @@
+// The run's record: machine, Temporal CLI, dev-server settings, the exact command, every figure
+// with its same-run baseline and target, as JSON and as a markdown table (bench/results/).
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { findOrInstallTemporalCli } from '../scripts/temporal-cli';
+import type { ApiCostResult } from './api-cost';
+import type { BillableResult } from './billable-actions';
+import type { Harness } from './harness';
+import type { IdleActionsResult, IdleMemoryResult, MemoryPoint } from './idle';
+import type { OverheadResult } from './overhead';
+import type { RecoveryResult } from './recovery';
+import type { ScaleOutResult } from './scale-out';
+import type { ThroughputResult } from './throughput';
+
+export interface Figures {
+  billableActions?: BillableResult;
+  overhead?: OverheadResult;
+  throughput?: ThroughputResult & { workerAfterSweep?: MemoryPoint };
+  scaleOut?: ScaleOutResult;
+  idleActions?: IdleActionsResult;
+  idleMemory?: IdleMemoryResult;
+  apiCost?: ApiCostResult;
+  recovery?: RecoveryResult;
+}
+
+export type FigureName = keyof Figures;
+
+export interface Report {
+  command: string;
+  smoke: boolean;
+  startedAt: string;
+  durationSeconds: number;
+  machine: { cores: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  temporal: { cli: string; cliVersion: string; pinnedVersion: string; dynamicConfig: Record<string, unknown>; sqlitePragmas: Record<string, unknown>; sqlite: string };
+  stack: { database: string; sandbox: Record<string, unknown>; activityPollIntervalMs: number };
+  figures: Figures;
+  errors: Partial<Record<FigureName, string>>;
+}
+
+export function machineInfo(): Report['machine'] {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+export async function temporalInfo(h: Harness): Promise<Report['temporal']> {
+  const cli = await findOrInstallTemporalCli();
+  const { stdout } = await promisify(execFile)(cli, ['--version']).catch((error: unknown) => ({ stdout: `unknown (${String(error)})` }));
+  return {
+    cli,
+    cliVersion: stdout.trim(),
+    pinnedVersion: h.devServerConfig.cli.version,
+    dynamicConfig: h.devServerConfig.dynamicConfig,
+    sqlitePragmas: h.devServerConfig.sqlite.pragmas,
+    sqlite: 'a file in a temp folder (the pragmas apply)',
+  };
+}
+
+const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
+const num = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+const verdict = (ok: boolean | undefined) => (ok === undefined ? '—' : ok ? 'met' : 'not met');
+
+function summaryRows(r: Report): string[] {
+  const f = r.figures;
+  const rows: string[] = [];
+  const row = (figure: string, measured: string, baseline: string, target: string, ok: boolean | undefined) =>
+    rows.push(`| ${figure} | ${measured} | ${baseline} | ${target} | ${verdict(ok)} |`);
+  const err = (name: FigureName, figure: string) => r.errors[name] && row(figure, `error: ${r.errors[name]!.split('\n')[0]}`, '', '', undefined);
+
+  if (f.overhead) {
+    const o = f.overhead;
+    row(`orchestration overhead per operation (${o.operations} ops, one at a time)`, `p50 ${ms(o.all.p50)}, p95 ${ms(o.all.p95)}, p99 ${ms(o.all.p99)}`, `no-op twin p50 ${ms(o.baselineAll.p50)}, p99 ${ms(o.baselineAll.p99)}`, 'p50 ≤ 0.3 s, p99 ≤ 1 s', o.all.p50 <= 300 && o.all.p99 <= 1000);
+  } else err('overhead', 'orchestration overhead per operation');
+  if (f.throughput) {
+    const t = f.throughput;
+    const best = t.points.reduce((a, b) => (b.hostflowPerSecond > a.hostflowPerSecond ? b : a), t.points[0]!);
+    row('sustained throughput (provisions/s)', `best ${num(best.hostflowPerSecond, 2)}/s at N=${best.concurrency}`, `no-op twin best ${num(Math.max(...t.points.map((p) => p.baselinePerSecond)), 2)}/s; ratio ${num(t.bestRatio, 2)}`, 'ratio ≥ 0.8', t.bestRatio >= 0.8);
+  } else err('throughput', 'sustained throughput');
+  if (f.apiCost) {
+    const a = f.apiCost;
+    row(`API cost: POST /api/instances at ${a.concurrency} concurrent`, `p50 ${ms(a.api.latency.p50)}, p99 ${ms(a.api.latency.p99)}; ${num(a.api.perSecond, 0)} req/s`, `bare signalWithStart p50 ${ms(a.bareSignalWithStart.latency.p50)}, p99 ${ms(a.bareSignalWithStart.latency.p99)}; ${num(a.bareSignalWithStart.perSecond, 0)}/s; ratio ${num(a.throughputRatio, 2)}`, 'p99 ≤ 25 ms; ratio ≥ 0.9', a.api.latency.p99 <= 25 && a.throughputRatio >= 0.9);
+  } else err('apiCost', 'API cost');
+  if (f.billableActions) {
+    const b = f.billableActions;
+    row('billable actions, full lifecycle (provision → suspend → unsuspend → resize → reboot → terminate)', `${b.lifecycle.total} (${b.operations.map((o) => `${o.type} ${o.total.total}`).join(', ')})`, 'counted from histories', '≤ 60', b.lifecycle.total <= b.target);
+  } else err('billableActions', 'billable actions');
+  if (f.idleActions) {
+    const i = f.idleActions;
+    row('idle cost: actions per day of an idle running instance', `${i.actionsPerDay} (${i.actionsInWindow} in ${i.windowSeconds} s; open timers ${i.openTimers}, pending activities ${i.pendingActivities})`, '—', '0', i.actionsPerDay === 0 && i.openTimers === 0 && i.pendingActivities === 0);
+  } else err('idleActions', 'idle cost: actions per day');
+  if (f.idleMemory) {
+    const m = f.idleMemory;
+    const last = m.points.at(-1)!;
+    const atTarget = m.points.find((p) => p.liveWorkflows >= m.target.liveWorkflows);
+    row(
+      'idle cost: worker memory with live instance workflows',
+      m.points.filter((p) => p.liveWorkflows > 0).map((p) => `${p.liveWorkflows}: RSS ${num(p.rssMiB, 0)} MiB, heap ${num(p.heapUsedMiB, 0)} MiB`).join('; '),
+      `empty worker: RSS ${num(m.points[0]?.rssMiB, 0)} MiB; cache ${m.maxCachedWorkflows ?? '?'} workflows`,
+      '≤ 300 MB RSS at 10k',
+      atTarget ? atTarget.rssMiB * 1.048576 <= 300 : undefined,
+    );
+    if (!atTarget) rows.push(`|  | (10k not reached in this run: ${last.liveWorkflows} live at the end of the time budget) | | | |`);
+  } else err('idleMemory', 'idle cost: worker memory');
+  if (f.recovery) {
+    for (const p of f.recovery.points) row(`recovery: ${p.scenario}`, `${num(p.recoverySeconds, 1)} s after restart (worker up in ${num(p.workerStartSeconds, 1)} s; ${num(p.killToDoneSeconds, 1)} s after the kill)`, '—', '≤ 10 s', p.recoverySeconds <= 10);
+  } else err('recovery', 'recovery');
+  if (f.scaleOut) {
+    const s = f.scaleOut;
+    const limited = s.points.every((p) => p.serverLimited);
+    row('scale-out: 2 worker processes vs 1', `best ${num(s.bestFactor, 2)}× (${s.points.map((p) => `N=${p.concurrency}: ${num(p.oneWorker, 1)} → ${num(p.twoWorkers, 1)}/s`).join('; ')})`, `no-op twin: ${s.points.map((p) => `${num(p.baselineFactor, 2)}×`).join(', ')}${limited ? ` — server/machine-limited on ${s.cores} cores` : ''}`, '≥ 1.5× where the server is not the limit', limited ? undefined : s.bestFactor >= 1.5);
+  } else err('scaleOut', 'scale-out');
+  return rows;
+}
+
+export function toMarkdown(r: Report): string {
+  const f = r.figures;
+  const lines: string[] = [];
+  lines.push(`### Benchmark results${r.smoke ? ' (smoke sizes: not figures to quote)' : ''}`, '');
+  lines.push(`\`${r.command}\` on ${r.startedAt} (${Math.round(r.durationSeconds)} s): ${r.machine.cores} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.platform}.`);
+  lines.push(`Temporal CLI ${r.temporal.pinnedVersion} (\`${r.temporal.cliVersion}\`), dev server with temporal-dev.yaml: SQLite file with ${Object.entries(r.temporal.sqlitePragmas).map(([k, v]) => `${k}=${v}`).join(', ')}; ${Object.entries(r.temporal.dynamicConfig).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+  lines.push(`Database: ${r.stack.database}. Sandbox: zero action, boot and shutdown delays, no provider rate limits; activities poll providers every ${r.stack.activityPollIntervalMs} ms. Worker, API and Postgres each in a process of their own, on the same machine as the dev server.`, '');
+  lines.push('| figure | measured | same-run baseline | target | |', '|---|---|---|---|---|', ...summaryRows(r), '');
+
+  if (f.overhead) {
+    lines.push('Overhead per operation type (POST → final status read through the API, polled every 10 ms; twin: signal → its last activity):', '');
+    lines.push('| operation | n | p50 | p95 | p99 | twin p50 | twin p99 | p50 ÷ twin |', '|---|---|---|---|---|---|---|---|');
+    for (const [type, v] of Object.entries(f.overhead.byType)) {
+      lines.push(`| ${type} | ${v.hostflow.n} | ${ms(v.hostflow.p50)} | ${ms(v.hostflow.p95)} | ${ms(v.hostflow.p99)} | ${ms(v.baseline.p50)} | ${ms(v.baseline.p99)} | ${num(v.p50Ratio, 2)} |`);
+    }
+    lines.push('');
+  }
+  if (f.throughput) {
+    lines.push('Throughput sweep, one worker (closed loops of N; provisions `succeeded` in the read model per second):', '');
+    lines.push('| N | Hostflow /s | twin /s | ratio | Hostflow p50 | twin p50 |', '|---|---|---|---|---|---|');
+    for (const p of f.throughput.points) lines.push(`| ${p.concurrency} | ${num(p.hostflowPerSecond, 2)} | ${num(p.baselinePerSecond, 2)} | ${num(p.ratio, 2)} | ${ms(p.hostflowLatency.p50)} | ${ms(p.baselineLatency.p50)} |`);
+    const w = f.throughput.workerAfterSweep;
+    if (w) lines.push('', `The worker that ran the sweep, after it: ${w.liveWorkflows} provisioned instances idle, RSS ${num(w.rssMiB, 0)} MiB, main-thread heap ${num(w.heapUsedMiB, 0)} MiB.`);
+    lines.push('');
+  }
+  if (f.scaleOut) {
+    lines.push('Scale-out (same sweep with a second worker process and a second twin worker):', '');
+    lines.push('| N | 1 worker /s | 2 workers /s | factor | twin 1 → 2 /s | twin factor |', '|---|---|---|---|---|---|');
+    for (const p of f.scaleOut.points) lines.push(`| ${p.concurrency} | ${num(p.oneWorker, 2)} | ${num(p.twoWorkers, 2)} | ${num(p.factor, 2)} | ${num(p.baselineOneWorker, 2)} → ${num(p.baselineTwoWorkers, 2)} | ${num(p.baselineFactor, 2)} |`);
+    lines.push('');
+  }
+  if (f.billableActions) {
+    lines.push('Billable actions by operation (entity + child histories; Temporal Cloud rules):', '');
+    lines.push('| operation | workflow starts | activity attempts | timers | signals | upserts | updates | total |', '|---|---|---|---|---|---|---|---|');
+    for (const o of f.billableActions.operations) {
+      const t = o.total;
+      lines.push(`| ${o.type} | ${t.workflowStarts} | ${t.activityAttempts} | ${t.timers} | ${t.signals} | ${t.upserts} | ${t.updates} | ${t.total} |`);
+    }
+    const l = f.billableActions.lifecycle;
+    lines.push(`| **lifecycle** | ${l.workflowStarts} | ${l.activityAttempts} | ${l.timers} | ${l.signals} | ${l.upserts} | ${l.updates} | **${l.total}** |`, '');
+    lines.push('Not in histories, so not counted: activity heartbeats (the waits heartbeat; with zero provider delays few are sent, on real Hetzner about one per 8 s of waiting per activity) and queries (the API sends none).', '');
+  }
+  if (f.idleMemory) {
+    lines.push(`Worker memory (fresh worker; instance workflows started as the API starts them, no operation queued, each queried once so the worker has run it; heap is the main thread's after a GC; SDK cache ${f.idleMemory.maxCachedWorkflows ?? '?'} workflows; filled at ${f.idleMemory.fillRatePerSecond}/s):`, '');
+    lines.push('| live workflows | RSS MiB | heap MiB |', '|---|---|---|');
+    for (const p of f.idleMemory.points) lines.push(`| ${p.liveWorkflows} | ${num(p.rssMiB, 0)} | ${num(p.heapUsedMiB, 0)} |`);
+    if (f.idleMemory.notReached.length) lines.push('', `Not reached within the time budget: ${f.idleMemory.notReached.join(', ')}.`);
+    lines.push('');
+  }
+  for (const [name, message] of Object.entries(r.errors)) lines.push(`**${name} failed:** \`${message.split('\n')[0]}\``, '');
+  return lines.join('\n');
+}
+
+export function writeReport(r: Report, name: string): { json: string; markdown: string } {
+  const dir = path.join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const json = path.join(dir, `${name}.json`);
+  const markdown = path.join(dir, `${name}.md`);
+  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
+  writeFileSync(markdown, `${toMarkdown(r)}\n`);
+  return { json, markdown };
+}
