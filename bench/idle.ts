@@ -39,7 +39,7 @@ export async function measureIdleActions(h: Harness, instanceId: string, windowM
   const description = await h.client.workflow.getHandle(workflowId).describe();
   const raw = description.raw;
   const closedTimers = new Set(
-    after.flatMap((e) => [e.timerFiredEventAttributes?.startedEventId, e.timerCanceledEventAttributes?.startedEventId]).filter((id) => id != null).map(String),
+    after.flatMap((e) => [e.timerFiredEventAttributes?.startedEventId, e.timerCanceledEventAttributes?.startedEventId]).filter((id) => id !== null && id !== undefined).map(String),
   );
   const openTimers = after.filter((e) => e.timerStartedEventAttributes && !closedTimers.has(String(e.eventId))).length;
   const actionsInWindow = countActions(after).total - countActions(before).total;

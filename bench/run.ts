@@ -8,7 +8,7 @@ import { measureApiCost } from './api-cost';
 import type { OperationShape } from './baseline-workflows';
 import { measureBillableActions } from './billable-actions';
 import { LIFECYCLE } from './drive';
-import { POLL_INTERVAL_MS, startHarness, ZERO_DELAY_SANDBOX, type ChildHandle, type Harness } from './harness';
+import { POLL_INTERVAL_MS, startHarness, ZERO_DELAY_SANDBOX, type ChildHandle } from './harness';
 import { measureIdleActions, measureIdleMemory } from './idle';
 import { measureOverhead } from './overhead';
 import { measureRecovery, RECOVERY_SCENARIOS } from './recovery';
@@ -99,11 +99,11 @@ async function main(): Promise<number> {
     const sweepOptions = (s: typeof sizes.sweep, label: string) => ({ ...s, log, label });
     figures.throughput = await attempt('throughput', async () => {
       const points = await sweep(h, shapes.provision, sweepOptions(sizes.sweep, 'throughput'));
-      const [{ count }] = await h.sql<{ count: string }[]>`select count(*) from instances where status = 'running'`;
+      const [row] = await h.sql<{ count: string }[]>`select count(*) from instances where status = 'running'`;
       const m = await hostflowWorker!.memory();
       return {
         ...throughputResult(points),
-        workerAfterSweep: { liveWorkflows: Number(count), rssMiB: round(m.rssBytes / 2 ** 20), heapUsedMiB: round(m.heapUsedBytes / 2 ** 20) },
+        workerAfterSweep: { liveWorkflows: Number(row?.count ?? 0), rssMiB: round(m.rssBytes / 2 ** 20), heapUsedMiB: round(m.heapUsedBytes / 2 ** 20) },
       };
     });
 
