@@ -1,0 +1,85 @@
+// The benchmarks at smoke sizes (`tsx bench/run.ts --smoke`), so they never rot: every figure is
+// measured end to end and written in the published shape. No figure is checked against its
+// target here: a slow or busy machine must not fail CI.
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+const OUT = `smoke-test-${process.pid}`;
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runSmoke(): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--smoke', '--out', OUT],
+      { cwd: ROOT, env: process.env, maxBuffer: 16 * 1024 * 1024, timeout: 280_000 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const finite = expect.any(Number);
+
+describe('bench:smoke', () => {
+  let run: RunResult;
+  let report: any;
+
+  beforeAll(async () => {
+    run = await runSmoke();
+    report = JSON.parse(readFileSync(path.join(ROOT, 'bench', 'results', `${OUT}.json`), 'utf8'));
+  }, 300_000);
+
+  afterAll(() => {
+    for (const ext of ['json', 'md']) rmSync(path.join(ROOT, 'bench', 'results', `${OUT}.${ext}`), { force: true });
+  });
+
+  it('measures every figure without an error', () => {
+    if (run.code !== 0) console.error(run.stderr.slice(-4000));
+    expect(report.errors).toEqual({});
+    expect(run.code).toBe(0);
+  });
+
+  it('records the machine, the Temporal CLI version, the settings and the exact command', () => {
+    expect(report).toMatchObject({
+      command: 'npx tsx bench/run.ts --smoke --out ' + OUT,
+      smoke: true,
+      machine: { cores: finite, memoryGiB: finite, node: process.version },
+      temporal: { cliVersion: expect.stringMatching(/\S/), pinnedVersion: expect.stringMatching(/^v\d/) },
+      stack: { database: expect.any(String), activityPollIntervalMs: finite },
+    });
+    expect(Object.keys(report.temporal.dynamicConfig)).toContain('history.transferProcessorMaxPollRPS');
+  });
+
+  it('writes each figure with its same-run baseline', () => {
+    const f = report.figures;
+    expect(f.overhead).toMatchObject({ operations: 6, all: { p50: finite, p99: finite }, baselineAll: { p50: finite } });
+    expect(Object.keys(f.overhead.byType).sort()).toEqual(['provision', 'reboot', 'resize', 'suspend', 'terminate', 'unsuspend']);
+    expect(f.throughput.points[0]).toMatchObject({ concurrency: finite, hostflowPerSecond: finite, baselinePerSecond: finite });
+    expect(f.scaleOut.points[0]).toMatchObject({ oneWorker: finite, twoWorkers: finite, baselineFactor: expect.anything() });
+    expect(f.apiCost).toMatchObject({ concurrency: 100, api: { perSecond: finite, latency: { p50: finite, p99: finite } }, bareSignalWithStart: { perSecond: finite } });
+    expect(f.idleActions).toMatchObject({ actionsPerDay: finite, openTimers: finite, pendingActivities: finite });
+    expect(f.idleMemory.points.length).toBeGreaterThanOrEqual(2);
+    expect(f.recovery.points[0]).toMatchObject({ recoverySeconds: finite, workerStartSeconds: finite });
+  });
+
+  it('counts billable actions per operation and for the whole lifecycle from the histories', () => {
+    const b = report.figures.billableActions;
+    expect(b.operations.map((o: { type: string }) => o.type)).toEqual(['provision', 'suspend', 'unsuspend', 'resize', 'reboot', 'terminate']);
+    const sum = b.operations.reduce((n: number, o: { total: { total: number } }) => n + o.total.total, 0);
+    expect(b.lifecycle.total).toBe(sum);
+    // Every operation is a signal to the entity and a child start, at least.
+    for (const o of b.operations) expect(o.total.total).toBeGreaterThanOrEqual(2);
+  });
+
+  it('prints the markdown table it wrote', () => {
+    expect(run.stdout).toContain('| figure | measured | same-run baseline | target |');
+    expect(readFileSync(path.join(ROOT, 'bench', 'results', `${OUT}.md`), 'utf8')).toContain('Billable actions by operation');
+  });
+});
