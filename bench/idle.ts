@@ -105,7 +105,7 @@ export async function measureIdleMemory(h: Harness, options: { counts: number[];
       const ids = Array.from({ length: count - live }, () => randomUUID());
       const began = nowMs();
       let started = 0;
-      await inBatches(ids, 50, async (instanceId) => {
+      await inBatches(ids, 100, async (instanceId) => {
         if (nowMs() > deadline) return;
         await h.client.workflow.start(INSTANCE_WORKFLOW_TYPE, {
           workflowId: `instance-${instanceId}`,

@@ -14,11 +14,20 @@ export interface RecoveryScenario {
   /** The activity the kill interrupts, and the provider call held open to keep it in flight. */
   activity: string;
   route: string;
+  /** 'real': workers/main.ts, which bundles the workflow code as it starts (the default);
+   * 'prebuilt': the bench worker process, the same worker on a bundle built beforehand. */
+  worker?: 'real' | 'prebuilt';
 }
 
 export const RECOVERY_SCENARIOS: RecoveryScenario[] = [
   { name: 'kill during a heartbeating wait (waitForServerRunning)', activity: 'waitForServerRunning', route: 'GET /v1/actions/:id' },
   { name: 'kill during a provider call without heartbeat (createServer)', activity: 'createServer', route: 'POST /v1/servers' },
+  {
+    name: 'kill during a heartbeating wait, worker on a pre-built bundle',
+    activity: 'waitForServerRunning',
+    route: 'GET /v1/actions/:id',
+    worker: 'prebuilt',
+  },
 ];
 
 export interface RecoveryPoint {
@@ -60,13 +69,16 @@ export async function measureRecovery(h: Harness, scenarios: RecoveryScenario[],
   const api = await h.startApi({ taskQueue });
   // Metrics off: a fixed Prometheus port would collide with a dev stack on this machine.
   const env = h.hostflowEnv({ TEMPORAL_TASK_QUEUE: taskQueue, API_URL: api.url, LOG_LEVEL: 'info', WORKER_METRICS_ADDRESS: 'off' });
-  const startRealWorker = () => spawnReady(path.join(ROOT, 'workers', 'main.ts'), [], env, ['--import', 'tsx'], POLLING);
+  const startWorker = (scenario: RecoveryScenario) =>
+    scenario.worker === 'prebuilt'
+      ? h.startWorker('hostflow', { taskQueue })
+      : spawnReady(path.join(ROOT, 'workers', 'main.ts'), [], env, ['--import', 'tsx'], POLLING);
   const watcher = new ReadModelWatcher(h, 20);
   let worker: ChildHandle | undefined;
   const points: RecoveryPoint[] = [];
   try {
     for (const scenario of scenarios) {
-      worker = await startRealWorker();
+      worker = await startWorker(scenario);
       h.sandbox.setFaults([{ route: scenario.route, latencyMs: 5_000 }]);
       const requested = await request(h, 'provision', undefined, api.url);
       await waitForActivity(h, `instance-${requested.instanceId}/provision-1`, scenario.activity);
@@ -75,7 +87,7 @@ export async function measureRecovery(h: Harness, scenarios: RecoveryScenario[],
       await worker.kill();
       h.sandbox.setFaults([]);
       const restartedAt = nowMs();
-      worker = await startRealWorker();
+      worker = await startWorker(scenario);
       const workerUp = nowMs();
       const status = await watcher.untilFinal(requested.operationId, 180_000);
       const done = nowMs();
