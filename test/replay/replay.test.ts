@@ -1,0 +1,50 @@
+// Every recorded history (test/histories/, made by `npm run histories:record`) must replay on
+// today's workflow code: a change that would break running workflows fails here, before it ships.
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const HISTORIES = path.join(__dirname, '..', 'histories');
+const quiet = new DefaultLogger('ERROR');
+
+beforeAll(() => {
+  // Replay workers log every start and stop at INFO; only problems are news here. The runtime is
+  // process-wide, so another test file in this jest worker may have installed it already.
+  if (!Runtime._instance) Runtime.install({ logger: quiet });
+});
+
+function recorded() {
+  return readdirSync(HISTORIES)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'))) }));
+}
+
+async function replayAll(workflowBundle: { codePath: string } | { code: string }) {
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, recorded())) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message.split('\n')[0]}`);
+  }
+  return failures;
+}
+
+describe('replaying recorded histories', () => {
+  it('has histories of every operation type to replay', () => {
+    const files = recorded().map((r) => r.workflowId).join('\n');
+    for (const type of ['instance--', 'provision-', 'suspend-', 'unsuspend-', 'resize-', 'reboot-', 'terminate-']) expect(files).toContain(type);
+  });
+
+  it('replays every recorded history on the current workflow code', async () => {
+    const codePath = process.env.HOSTFLOW_TEST_WORKFLOW_BUNDLE;
+    if (!codePath) throw new Error('HOSTFLOW_TEST_WORKFLOW_BUNDLE is not set: run through jest');
+    expect(await replayAll({ codePath })).toEqual([]);
+  });
+
+  it('fails with a determinism error when a workflow changes incompatibly', async () => {
+    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/altered-workflows'), logger: quiet });
+    const failures = await replayAll({ code });
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.every((f) => f.includes('--suspend-'))).toBe(true);
+    expect(failures.join('\n')).toMatch(/DeterminismViolationError|[Nn]ondeterminism/);
+  });
+});
