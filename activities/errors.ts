@@ -56,7 +56,7 @@ export function classify(error: unknown, what: string): Error {
   }
   return ApplicationFailure.create({
     type: ErrorType.ProviderRefused,
-    message: `${message}. Retrying will not help: fix the cause at ${error.provider}, then send the instance workflow a "retry" signal (or "skip"/"abort").`,
+    message: `${message}. Retrying will not help: fix the cause at ${error.provider}; the instance then waits in "attention" for an operator.`,
     nonRetryable: true,
     details: [{ provider: error.provider, status: error.status, code: error.code }],
   });

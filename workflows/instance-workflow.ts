@@ -87,7 +87,7 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
   }
   function describe(): string {
     if (state.attention) {
-      return `NEEDS AN OPERATOR: ${state.attention.request.type}-${state.attention.request.seq} failed: ${state.attention.error}\nSend the signal "retry", "skip" or "abort" (see the README runbook).`;
+      return `NEEDS AN OPERATOR: ${state.attention.request.type}-${state.attention.request.seq} failed: ${state.attention.error}\nRepair: signal "retry", "skip" or "abort" — README runbook, "Instance in attention".`;
     }
     const queued = state.queue.length ? `; queued: ${state.queue.map((q) => `${q.type}-${q.seq}`).join(', ')}` : '';
     const running = state.current ? `; running ${state.current.request.type}-${state.current.request.seq}` : '';
