@@ -49,7 +49,7 @@ const ROOT = path.resolve(__dirname, '..');
 // Its 'worker polling' log line (JSON at info level; older builds printed 'polling task queue').
 const POLLING = /worker polling|polling task queue/;
 
-async function waitForActivity(h: Harness, workflowId: string, activity: string, timeoutMs = 30_000): Promise<void> {
+async function waitForActivity(h: Harness, workflowId: string, activity: string, timeoutMs = 90_000): Promise<void> {
   const deadline = nowMs() + timeoutMs;
   for (;;) {
     try {

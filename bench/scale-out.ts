@@ -18,6 +18,9 @@ export interface ScaleOutPoint {
   baselineFactor: number;
   /** The no-op twin gained less than 1.5× too: the server or the machine is the limit, not the worker. */
   serverLimited: boolean;
+  /** Provisions that failed or timed out in the two-worker run, and the first reason. */
+  errors: number;
+  firstError?: string;
 }
 
 export interface ScaleOutResult {
@@ -43,6 +46,8 @@ export async function measureScaleOut(h: Harness, shape: OperationShape, oneWork
         baselineTwoWorkers: p.baselinePerSecond,
         baselineFactor,
         serverLimited: !(baselineFactor >= 1.5),
+        errors: p.errors,
+        firstError: p.firstError,
       };
     });
     const best = (key: 'oneWorker' | 'twoWorkers') => Math.max(0, ...points.map((p) => p[key]).filter((v) => Number.isFinite(v)));
