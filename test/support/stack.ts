@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { createApp } from '../../api/app';
+import type { RateLimits } from '../../api/rate-limit';
 import { createTemporalGateway, type TemporalGateway } from '../../api/temporal-gateway';
 import type { InstanceWorkflowInput } from '../../workflows/definitions';
 import { loadConfig, type Config } from '../../config/env';
@@ -31,6 +32,11 @@ export interface StackOptions {
   temporal?: { address?: string; namespace?: string };
   /** Test-only knobs added to every entity workflow's start input (the API itself never sets them). */
   entity?: Pick<InstanceWorkflowInput, 'timings' | 'continueAsNewAfterOperations'>;
+  /** The API's rate limits (tests that poll many instances at once raise them). */
+  apiRateLimits?: Partial<RateLimits>;
+  /** The SDK runtime's log level for the file (installed once per file; default WARN). ERROR hides
+   * the "Activity failed" warning of every retried attempt, for tests that inject thousands. */
+  runtimeLogLevel?: 'WARN' | 'ERROR';
 }
 
 export interface BillingCall {
@@ -79,7 +85,7 @@ let runtimeInstalled = false;
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!runtimeInstalled) {
     // Worker lifecycle chatter hides the test output; warnings and errors still show.
-    Runtime.install({ logger: new DefaultLogger(process.env.HOSTFLOW_TEST_VERBOSE ? 'INFO' : 'WARN') });
+    Runtime.install({ logger: new DefaultLogger(process.env.HOSTFLOW_TEST_VERBOSE ? 'INFO' : (options.runtimeLogLevel ?? 'WARN')) });
     runtimeInstalled = true;
   }
   const taskQueue = `hostflow-test-${randomUUID()}`;
@@ -127,6 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     database,
     temporal: withEntityKnobs(createTemporalGateway(client, { taskQueue }), options.entity),
     logger: pino({ level: 'silent' }),
+    ...(options.apiRateLimits ? { rateLimits: options.apiRateLimits } : {}),
   });
   apiServer.removeAllListeners('request');
   apiServer.on('request', app);
