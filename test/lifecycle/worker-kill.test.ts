@@ -9,7 +9,7 @@ import { startStack, type Stack } from '../support/stack';
 import { serverCensus, serversOf, type ServerCensus } from '../support/world';
 import { workerProcesses, type WorkerProcess, type WorkerProcesses } from '../support/worker-process';
 
-const ACTION_MS = 3_000;
+const ACTION_MS = 4_000;
 
 let stack: Stack;
 let workers: WorkerProcesses;
