@@ -49,6 +49,7 @@ const envSchema = z.object({
   API_PORT: z.coerce.number().int().min(1).max(65535).default(2222),
   API_URL: z.url().default('http://127.0.0.1:2222'),
   PROVISION_READY_TIMEOUT: durationMs.default(15 * 60_000),
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -70,6 +71,8 @@ export interface Config {
   api: { port: number; publicUrl: string };
   provisionReadyTimeoutMs: number;
   logLevel: string;
+  /** A workflow bundle built ahead (`npm run build:workflows`); unset: the worker bundles at start. */
+  workflowBundlePath: string | undefined;
   catalog: Catalog;
 }
 
@@ -103,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     api: { port: e.API_PORT, publicUrl: e.API_URL.replace(/\/$/, '') },
     provisionReadyTimeoutMs: e.PROVISION_READY_TIMEOUT,
     logLevel: e.LOG_LEVEL,
+    workflowBundlePath: e.WORKFLOW_BUNDLE,
     catalog: DEFAULT_CATALOG,
   };
 }

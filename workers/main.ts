@@ -27,6 +27,8 @@ async function main(): Promise<void> {
       namespace: target.namespace,
       taskQueue: config.taskQueue,
       deps: buildActivityDeps(config, database.db),
+      // A bundle built ahead with `npm run build:workflows` saves the bundling at every start.
+      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
     });
     log.info(
       { task_queue: config.taskQueue, temporal: target.address, namespace: target.namespace, metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
