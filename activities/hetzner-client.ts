@@ -84,13 +84,18 @@ function toAction(raw: RawAction): HetznerAction {
   return action;
 }
 
-/** Hetzner's RateLimit-Reset is when the bucket is full again; one request is back after about a second. */
+/**
+ * How long to wait after a 429. Hetzner's RateLimit-Reset is when the bucket is *full* again (up to
+ * an hour away), but it refills one request a second, so waiting for all of it would stall every
+ * instance; wait until the reset or a few seconds, whichever comes first.
+ */
+const MAX_RATE_LIMIT_WAIT_MS = 5_000;
 function retryHint(headers: Record<string, string | undefined> | undefined, status: number): number | undefined {
   if (status !== 429) return undefined;
   const retryAfter = Number(headers?.['retry-after']);
   if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.min(retryAfter * 1000, 60_000);
   const reset = Number(headers?.['ratelimit-reset']);
-  if (Number.isFinite(reset) && reset > 0) return Math.min(Math.max(reset * 1000 - Date.now(), 1_000), 60_000);
+  if (Number.isFinite(reset) && reset > 0) return Math.min(Math.max(reset * 1000 - Date.now(), 1_000), MAX_RATE_LIMIT_WAIT_MS);
   return 1_000;
 }
 
