@@ -117,8 +117,8 @@ describe('the operator runbook in README.md', () => {
     stack.sandbox.setFaults([{ route: 'POST /v1/servers/:id/actions/shutdown', errorRate: 1, status: 503, code: 'service_error', message: 'maintenance' }]);
     const seq = await request(i1.id, 'suspend');
     const v = { 'instance-id': i1.id, op: 'suspend', n: String(seq) };
-    const counted = await run(S, 'workflow count', v);
-    expect(counted.stdout).toMatch(/Total: [1-9]/);
+    // Visibility lags the start of the operation by a moment.
+    await runUntil(S, 'workflow count', v, (out) => /Total: [1-9]/.test(out), 'the running operation to be counted');
     const described = await runUntil(S, 'workflow describe', v, (out) => out.includes('503'), 'the retrying activity and its last failure');
     expect(described).toContain('service_error');
     // The provider now refuses for good: the operation stops in attention.

@@ -2,7 +2,6 @@
 
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- hcloud-js ships no types; tests read its objects loosely. */
 type Loose = any;
 /** The parts of hcloud-js 1.4.1 the tests drive, typed loosely on purpose (it ships no types). */
 export interface HcloudClient {
