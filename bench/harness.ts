@@ -47,6 +47,10 @@ export interface ChildHandle {
   /** SIGKILL and wait until it is gone. */
   kill(): Promise<void>;
   memory(): Promise<Extract<ChildMessage, { type: 'memory' }>>;
+  /** Whether stop() or kill() was asked for (an exit is then expected). */
+  ending(): boolean;
+  /** Its last stderr lines. */
+  tail(): string[];
 }
 
 export type WorkerKind = 'hostflow' | 'baseline';
@@ -126,9 +130,14 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
     cleanups.push(async () => {
       await Promise.all([...children].map((c) => c.stop()));
     });
-    const track = (handle: ChildHandle) => {
+    const track = (handle: ChildHandle, name: string) => {
       children.add(handle);
-      handle.process.once('exit', () => children.delete(handle));
+      handle.process.once('exit', (code, signal) => {
+        children.delete(handle);
+        // A child that dies on its own mid-run (a worker whose run() failed) would otherwise only
+        // show as provisions that never finish.
+        if (!handle.ending()) log(`${name} (pid ${handle.process.pid}) exited unexpectedly (${code ?? signal}):\n${handle.tail().join('\n')}`);
+      });
       return handle;
     };
 
@@ -165,13 +174,13 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
 
     const startApi = async ({ taskQueue: queue }: { taskQueue: string }) => {
       const port = await freePort();
-      const handle = track(await forkChild('processes/api.ts', hostflowEnv({ TEMPORAL_TASK_QUEUE: queue }, port)));
+      const handle = track(await forkChild('processes/api.ts', hostflowEnv({ TEMPORAL_TASK_QUEUE: queue }, port)), `API on ${queue}`);
       return { url: `http://127.0.0.1:${port}`, handle };
     };
 
     // The VPS calls the API back, so the API's port is fixed before any worker's config.
     const mainApiPort = await freePort();
-    const api = track(await forkChild('processes/api.ts', hostflowEnv({}, mainApiPort)));
+    const api = track(await forkChild('processes/api.ts', hostflowEnv({}, mainApiPort)), 'API');
     const apiUrl = `http://127.0.0.1:${api.ready.port!}`;
 
     const startWorker: Harness['startWorker'] = async (kind, opts = {}) => {
@@ -181,7 +190,7 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
         BENCH_BASELINE_TASK_QUEUE: opts.taskQueue ?? baselineTaskQueue,
         ...(kind === 'hostflow' && opts.taskQueue ? { TEMPORAL_TASK_QUEUE: opts.taskQueue } : {}),
       });
-      return track(await forkChild('processes/worker.ts', env, opts.exposeGc ? ['--expose-gc'] : []));
+      return track(await forkChild('processes/worker.ts', env, opts.exposeGc ? ['--expose-gc'] : []), `${kind} worker`);
     };
 
     log(`ready: Temporal ${temporal.address}, ${database.kind}, API ${apiUrl}`);
@@ -309,10 +318,14 @@ export function spawnReady(
   child.on('message', (m: ChildMessage) => {
     if (m.type === 'memory') memoryWaiters.shift()?.(m);
   });
+  let ending = false;
   const handle = (ready: ChildHandle['ready']): ChildHandle => ({
     process: child,
     ready,
+    ending: () => ending,
+    tail: () => [...tail],
     async stop() {
+      ending = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -320,6 +333,7 @@ export function spawnReady(
       clearTimeout(timer);
     },
     async kill() {
+      ending = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       await exited;

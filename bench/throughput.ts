@@ -70,7 +70,11 @@ export async function sweep(h: Harness, shape: OperationShape, options: SweepOpt
   for (const concurrency of options.concurrencies) {
     const hostflow = await hostflowProvisionRate(h, concurrency, options);
     const baseline = await baselineProvisionRate(h, shape, concurrency, options);
-    options.log(`${options.label} N=${concurrency}: hostflow ${hostflow.perSecond}/s, baseline ${baseline.perSecond}/s`);
+    const p50 = (ms: number[]) => `p50 ${Math.round(summarize(ms).p50)} ms`;
+    options.log(
+      `${options.label} N=${concurrency}: hostflow ${hostflow.perSecond}/s (${p50(hostflow.latenciesMs)}, ${hostflow.errors} errors${hostflow.firstError ? `: ${hostflow.firstError}` : ''}), ` +
+        `baseline ${baseline.perSecond}/s (${p50(baseline.latenciesMs)}, ${baseline.errors} errors)`,
+    );
     points.push({
       concurrency,
       hostflowPerSecond: hostflow.perSecond,

@@ -63,6 +63,8 @@ describe('bench:smoke', () => {
     expect(Object.keys(f.overhead.byType).sort()).toEqual(['provision', 'reboot', 'resize', 'suspend', 'terminate', 'unsuspend']);
     expect(f.throughput.points[0]).toMatchObject({ concurrency: finite, hostflowPerSecond: finite, baselinePerSecond: finite });
     expect(f.scaleOut.points[0]).toMatchObject({ oneWorker: finite, twoWorkers: finite, baselineFactor: expect.anything() });
+    // Every provision of the two-worker sweep finished: the second worker serves the run's queue.
+    expect(f.scaleOut.points.map((p: { errors: number }) => p.errors)).toEqual(f.scaleOut.points.map(() => 0));
     expect(f.apiCost).toMatchObject({ concurrency: 100, api: { perSecond: finite, latency: { p50: finite, p99: finite } }, bareSignalWithStart: { perSecond: finite } });
     expect(f.idleActions).toMatchObject({ actionsPerDay: finite, openTimers: finite, pendingActivities: finite });
     expect(f.idleMemory.points.length).toBeGreaterThanOrEqual(2);
