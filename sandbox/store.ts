@@ -110,18 +110,22 @@ export class Store {
     return this.nextIpId++;
   }
 
-  /** An unused address in 203.0.113.0/24 (TEST-NET-3, never routed). */
+  /**
+   * An unused IPv4 address: first from 203.0.113.0/24 (TEST-NET-3, what a small run shows), then
+   * the other documentation nets, then 100.64.0.0/10 (shared address space, never routed on the
+   * internet) so a long benchmark can keep thousands of servers alive. Freed addresses are reused.
+   */
   allocateIpv4(): string {
     const used = new Set([...this.servers.values()].map((s) => s.ipv4));
-    for (let i = 0; i < 254; i++) {
-      const host = ((this.nextIpHost + i) % 254) + 1;
-      const ip = `203.0.113.${host}`;
+    for (let i = 0; i < IPV4_POOL_SIZE; i++) {
+      const index = (this.nextIpHost + i) % IPV4_POOL_SIZE;
+      const ip = ipv4At(index);
       if (!used.has(ip)) {
-        this.nextIpHost = host;
+        this.nextIpHost = index + 1;
         return ip;
       }
     }
-    throw new Error('sandbox: 203.0.113.0/24 exhausted (more than 254 servers)');
+    throw new Error(`sandbox: IPv4 pool exhausted (more than ${IPV4_POOL_SIZE} live servers)`);
   }
 
   /** A /64 from 2001:db8::/32 (documentation prefix). */
@@ -149,4 +153,16 @@ export class Store {
     this.callbacks = [];
     this.requests = {};
   }
+}
+
+const DOCUMENTATION_NETS = ['203.0.113', '198.51.100', '192.0.2'];
+/** 3 × 254 documentation addresses, then 100.64.0.0/10 without .0 and .255 hosts. */
+const IPV4_POOL_SIZE = DOCUMENTATION_NETS.length * 254 + 64 * 256 * 254;
+
+function ipv4At(index: number): string {
+  if (index < DOCUMENTATION_NETS.length * 254) return `${DOCUMENTATION_NETS[Math.floor(index / 254)]}.${(index % 254) + 1}`;
+  const rest = index - DOCUMENTATION_NETS.length * 254;
+  const host = (rest % 254) + 1;
+  const block = Math.floor(rest / 254);
+  return `100.${64 + Math.floor(block / 256)}.${block % 256}.${host}`;
 }
