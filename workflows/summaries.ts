@@ -15,10 +15,6 @@ export function operationSummary(type: OperationType, instance: InstanceSpec, ta
   return `${TITLES[type]} ${instance.subdomain} · ${plan} · ${instance.region}`;
 }
 
-export function instanceSummary(instance: InstanceSpec): string {
-  return `Instance ${instance.subdomain} · ${instance.plan} · ${instance.region} · customer ${instance.customerId}`;
-}
-
 export const serverLabel = (instance: InstanceSpec): string => `hostflow-${instance.subdomain}`;
 
 export function minutes(ms: number): string {
