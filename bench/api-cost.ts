@@ -11,12 +11,7 @@ import { closedLoop, ratio, summarize, type Summary } from './stats';
 import {
   INSTANCE_WORKFLOW_TYPE,
   requestOperationSignal,
-  SA_CUSTOMER_ID,
-  SA_INSTANCE_ID,
-  SA_INSTANCE_STATUS,
-  SA_OPERATION,
-  SA_PLAN,
-  SA_REGION,
+  instanceSearchAttributes,
 } from '../workflows/definitions';
 
 export interface ApiCostResult {
@@ -65,14 +60,7 @@ export async function measureApiCost(h: Harness, options: { concurrency: number;
           signal: requestOperationSignal,
           signalArgs: [{ operationId: randomUUID(), type: 'provision', seq: 1, args: {}, idempotencyKey: 'provision', requestedBy: 'api-key:bench' }],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: SA_INSTANCE_ID, value: instanceId },
-            { key: SA_CUSTOMER_ID, value: String(body.whmcs_client_id) },
-            { key: SA_PLAN, value: body.plan },
-            { key: SA_REGION, value: body.region },
-            { key: SA_INSTANCE_STATUS, value: 'provisioning' },
-            { key: SA_OPERATION, value: 'provision' },
-          ],
+          typedSearchAttributes: instanceSearchAttributes({ instanceId, customerId: String(body.whmcs_client_id), plan: body.plan, region: body.region }, 'provisioning', 'provision'),
           staticSummary: `Instance ${body.hostname} · ${body.plan} · ${body.region}`,
         });
       },

@@ -10,12 +10,7 @@ import type { Harness } from './harness';
 import { nowMs, round, sleep } from './stats';
 import {
   INSTANCE_WORKFLOW_TYPE,
-  SA_CUSTOMER_ID,
-  SA_INSTANCE_ID,
-  SA_INSTANCE_STATUS,
-  SA_OPERATION,
-  SA_PLAN,
-  SA_REGION,
+  instanceSearchAttributes,
   stateQuery,
 } from '../workflows/definitions';
 
@@ -111,14 +106,7 @@ export async function measureIdleMemory(h: Harness, options: { counts: number[];
           workflowId: `instance-${instanceId}`,
           taskQueue,
           args: [{ instance: { instanceId, customerId: '4242', serviceId: '0', plan: 'starter', region: 'eu-frankfurt', subdomain: `idle-${instanceId.slice(0, 8)}`, sshKeys: [] } }],
-          typedSearchAttributes: [
-            { key: SA_INSTANCE_ID, value: instanceId },
-            { key: SA_CUSTOMER_ID, value: '4242' },
-            { key: SA_PLAN, value: 'starter' },
-            { key: SA_REGION, value: 'eu-frankfurt' },
-            { key: SA_INSTANCE_STATUS, value: 'running' },
-            { key: SA_OPERATION, value: '' },
-          ],
+          typedSearchAttributes: instanceSearchAttributes({ instanceId, customerId: '4242', plan: 'starter', region: 'eu-frankfurt' }, 'running', ''),
         });
         // A query is answered by the worker, so once it returns the workflow has run and is cached.
         await h.client.workflow.getHandle(`instance-${instanceId}`).query(stateQuery);

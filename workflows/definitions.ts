@@ -1,6 +1,6 @@
 // Messages, names and shapes shared by the API, the worker and the workflows.
 // Pure types and SDK definitions only: this file is imported into the workflow sandbox.
-import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const DEFAULT_TASK_QUEUE = 'hostflow';
@@ -187,5 +187,21 @@ export const SA_PLAN = defineSearchAttributeKey('Plan', 'KEYWORD');
 export const SA_REGION = defineSearchAttributeKey('Region', 'KEYWORD');
 export const SA_INSTANCE_STATUS = defineSearchAttributeKey('InstanceStatus', 'KEYWORD');
 export const SA_OPERATION = defineSearchAttributeKey('Operation', 'KEYWORD');
+
+/** The six attributes every workflow of an instance starts with, in one place. */
+export function instanceSearchAttributes(
+  instance: Pick<InstanceSpec, 'instanceId' | 'customerId' | 'plan' | 'region'>,
+  status: InstanceStatus,
+  operation: OperationType | '',
+): SearchAttributePair[] {
+  return [
+    { key: SA_INSTANCE_ID, value: instance.instanceId },
+    { key: SA_CUSTOMER_ID, value: instance.customerId },
+    { key: SA_PLAN, value: instance.plan },
+    { key: SA_REGION, value: instance.region },
+    { key: SA_INSTANCE_STATUS, value: status },
+    { key: SA_OPERATION, value: operation },
+  ];
+}
 
 export const INSTANCE_WORKFLOW_TYPE = 'instanceWorkflow';

@@ -22,6 +22,7 @@ import {
   operationWorkflowId,
   requestOperationSignal,
   retrySignal,
+  instanceSearchAttributes,
   SA_CUSTOMER_ID,
   SA_INSTANCE_ID,
   SA_INSTANCE_STATUS,
@@ -151,14 +152,7 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         // Wait for a cancelled provision to finish its rollback before terminate starts.
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-        typedSearchAttributes: [
-          { key: SA_INSTANCE_ID, value: instance.instanceId },
-          { key: SA_CUSTOMER_ID, value: instance.customerId },
-          { key: SA_PLAN, value: state.plan },
-          { key: SA_REGION, value: instance.region },
-          { key: SA_INSTANCE_STATUS, value: state.status },
-          { key: SA_OPERATION, value: request.type },
-        ],
+        typedSearchAttributes: instanceSearchAttributes({ ...instance, plan: state.plan }, state.status, request.type),
       });
     if (request.type !== 'provision') return child();
     provisionScope = new CancellationScope();
