@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { startSandbox, type Sandbox } from '../sandbox';
+import { sandboxProviderEnv, startSandbox, type Sandbox } from '../sandbox';
 import { freePort } from '../schema/embedded-postgres';
 import { runMigrations } from '../schema/migrate';
 import { loadDevServerConfig, startTemporalDevServer, type DevServer, type DevServerConfig } from '../scripts/temporal-dev-server';
@@ -151,13 +151,7 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
-      HETZNER_API_TOKEN: 'sandbox-hetzner-token',
-      HETZNER_API_URL: sandbox.hetznerUrl,
-      CLOUDFLARE_API_TOKEN: 'sandbox-cloudflare-token',
-      CLOUDFLARE_ZONE_ID: sandbox.cloudflareZoneId,
-      CLOUDFLARE_DOMAIN: sandbox.cloudflareZoneName,
-      CLOUDFLARE_API_URL: sandbox.cloudflareUrl,
-      SMTP_URL: `smtp://${sandbox.smtpHost}:${sandbox.smtpPort}`,
+      ...sandboxProviderEnv(sandbox),
       EMAIL_FROM: 'Hostflow <noreply@hostflow.test>',
       WHMCS_API_KEY: BENCH_API_KEY,
       WHMCS_HMAC_SECRET: BENCH_API_SECRET,

@@ -22,6 +22,7 @@ import { VmSimulator } from './vm-simulator';
 export type { CallbackAttempt, FaultConfig, FaultRule, Sandbox, SandboxLogger, SandboxOptions, SandboxState, StoredMessage, VmMode } from './types';
 export { readCallbackConfig, isLoopbackUrl } from './vm-simulator';
 export { routeKeyOf } from './route-keys';
+export { sandboxProviderEnv } from './provider-env';
 
 export const DEFAULT_ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
 export const DEFAULT_ZONE_NAME = 'hostflow.test';

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../schema/embedded-postgres';
 import { runMigrations } from '../schema/migrate';
-import { startSandbox } from '../sandbox';
+import { sandboxProviderEnv, startSandbox } from '../sandbox';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { startTemporalDevServer } from './temporal-dev-server';
 
@@ -64,15 +64,8 @@ async function main(): Promise<void> {
       const sandbox = await startSandbox({ httpPort: Number(env.SANDBOX_HTTP_PORT ?? 4010), smtpPort: Number(env.SANDBOX_SMTP_PORT ?? 2525) });
       stack.push({ name: 'sandbox', stop: () => sandbox.close() });
       sandboxUrl = sandbox.httpUrl;
-      Object.assign(env, {
-        HETZNER_API_TOKEN: 'sandbox-hetzner-token',
-        HETZNER_API_URL: sandbox.hetznerUrl,
-        CLOUDFLARE_API_TOKEN: 'sandbox-cloudflare-token',
-        CLOUDFLARE_ZONE_ID: sandbox.cloudflareZoneId,
-        CLOUDFLARE_DOMAIN: sandbox.cloudflareZoneName,
-        CLOUDFLARE_API_URL: sandbox.cloudflareUrl,
-      });
-      env.SMTP_URL ??= `smtp://${sandbox.smtpHost}:${sandbox.smtpPort}`;
+      // A real SMTP_URL, if set, still wins: e-mail can go out while the providers are sandboxed.
+      Object.assign(env, { ...sandboxProviderEnv(sandbox), ...(env.SMTP_URL ? { SMTP_URL: env.SMTP_URL } : {}) });
     }
     env.EMAIL_FROM ??= 'Hostflow <noreply@hostflow.test>';
     if (!env.WHMCS_API_KEY && !env.WHMCS_API_KEYS) {

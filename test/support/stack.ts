@@ -14,7 +14,7 @@ import { createTemporalGateway, type TemporalGateway } from '../../api/temporal-
 import type { InstanceWorkflowInput } from '../../workflows/definitions';
 import { loadConfig, type Config } from '../../config/env';
 import { openDatabase, type DatabaseHandle } from '../../schema/db';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
+import { sandboxProviderEnv, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { createHostflowWorker } from '../../workers/worker';
 
@@ -103,13 +103,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const configEnv: Record<string, string> = {
     DATABASE_URL: env('HOSTFLOW_TEST_DATABASE_URL'),
     TEMPORAL_TASK_QUEUE: taskQueue,
-    HETZNER_API_TOKEN: 'sandbox-hetzner-token',
-    HETZNER_API_URL: sandbox.hetznerUrl,
-    CLOUDFLARE_API_TOKEN: 'sandbox-cloudflare-token',
-    CLOUDFLARE_ZONE_ID: '023e105f4ecef8ad9ca31a8372d0c353',
-    CLOUDFLARE_DOMAIN: 'hostflow.test',
-    CLOUDFLARE_API_URL: sandbox.cloudflareUrl,
-    SMTP_URL: `smtp://${sandbox.smtpHost}:${sandbox.smtpPort}`,
+    ...sandboxProviderEnv(sandbox),
     EMAIL_FROM: 'Hostflow <noreply@hostflow.test>',
     WHMCS_API_KEY: TEST_API_KEY,
     WHMCS_HMAC_SECRET: TEST_API_SECRET,
