@@ -18,11 +18,23 @@ export async function pollUntil<T>(
 
 /** Heartbeat when running as an activity; a no-op when called directly (unit tests). */
 export function heartbeat(details?: unknown): void {
+  let context: Context;
   try {
-    Context.current().heartbeat(details);
+    context = Context.current();
   } catch {
-    // not inside an activity
+    return; // not inside an activity
   }
+  lastDetails.set(context, details);
+  context.heartbeat(details);
+}
+
+// The details each running activity last heartbeated, so the keep-alive (keep-alive.ts) can repeat
+// them instead of wiping the progress a retry would resume from.
+const lastDetails = new WeakMap<Context, unknown>();
+
+/** What `context`'s activity last heartbeated, or what its previous attempt left. */
+export function lastHeartbeatDetails(context: Context): unknown {
+  return lastDetails.has(context) ? lastDetails.get(context) : context.info.heartbeatDetails;
 }
 
 /** The heartbeat a previous attempt left, so a retry resumes instead of starting over. */

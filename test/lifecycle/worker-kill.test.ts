@@ -1,8 +1,10 @@
 // The real worker process is SIGKILLed in the middle of each of the six operations of one
 // instance, and a new one started: every operation still finishes with exactly one server, one
 // DNS record, one e-mail of its kind and one provider action of each step. Slow sandbox actions
-// (and, for provision, a held answer) open the window the kill lands in. Recovery is bounded by
-// the activities' heartbeat (10 s) or start-to-close (30 s) timeout, so one instance is enough.
+// (and, for provision, a held answer) open the window the kill lands in. Every activity heartbeats
+// while it runs (activities/keep-alive.ts), so each kill is noticed by the 5 s heartbeat timeout,
+// never a start-to-close timeout, and one instance is enough.
+import { decodeTimeoutType } from '@temporalio/common';
 import { operationWorkflowId, type OperationType } from '../../workflows/definitions';
 import { billingEvents, createInstance, requestOperation, untilOperationDone, untilStatus, type Created, type OperationPath } from '../support/lifecycle';
 import { startStack, type Stack } from '../support/stack';
@@ -83,6 +85,23 @@ const runningAction = (serverId: number, command: string) => () =>
 
 let worker: WorkerProcess;
 
+/** Why each retried attempt of `activity` in the workflow was retried (timeout types of the failures). */
+async function retriedAfter(workflowId: string, activity: string): Promise<string[]> {
+  const { events } = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const scheduled = new Map<string, string>();
+  const reasons: string[] = [];
+  for (const [i, event] of (events ?? []).entries()) {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) scheduled.set(String(event.eventId ?? i + 1), name);
+    const started = event.activityTaskStartedEventAttributes;
+    if (started && scheduled.get(String(started.scheduledEventId)) === activity && (started.attempt ?? 1) > 1) {
+      const timeout = decodeTimeoutType(started.lastFailure?.timeoutFailureInfo?.timeoutType);
+      reasons.push(timeout ?? String(started.lastFailure?.message));
+    }
+  }
+  return reasons;
+}
+
 /** Kill the worker once the operation is mid-flight, start another, and time the recovery. */
 async function killAndRecover(created: Created, operation: { id: string; type: OperationType; seq: number }, activity: string, heartbeated: boolean, inSandbox: () => boolean, afterKill?: () => void) {
   await untilMidFlight(operationWorkflowId(created.id, operation.type, operation.seq), activity, heartbeated, inSandbox);
@@ -113,6 +132,8 @@ describe('a worker killed with SIGKILL in the middle of each operation', () => {
     const created = await createInstance(stack);
     const hasServer = () => serversOf(stack.sandbox, created.id).length > 0;
     await killAndRecover(created, { id: created.provisionId, type: 'provision', seq: 1 }, 'createServer', false, hasServer, () => stack.sandbox.setFaults([]));
+    // Even a single provider call is retried because its heartbeats stopped, not after 30 s.
+    expect(await retriedAfter(operationWorkflowId(created.id, 'provision', 1), 'createServer')).toEqual(['HEARTBEAT']);
     const [server, ...more] = serversOf(stack.sandbox, created.id);
     expect(more).toEqual([]);
     const serverId = server!.id;
