@@ -50,6 +50,7 @@ const envSchema = z.object({
   API_URL: z.url().default('http://127.0.0.1:2222'),
   PROVISION_READY_TIMEOUT: durationMs.default(15 * 60_000),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -73,6 +74,8 @@ export interface Config {
   logLevel: string;
   /** A workflow bundle built ahead (`npm run build:workflows`); unset: the worker bundles at start. */
   workflowBundlePath: string | undefined;
+  /** Workflows a worker keeps in memory between tasks (see workers/worker.ts). */
+  maxCachedWorkflows: number;
   catalog: Catalog;
 }
 
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     provisionReadyTimeoutMs: e.PROVISION_READY_TIMEOUT,
     logLevel: e.LOG_LEVEL,
     workflowBundlePath: e.WORKFLOW_BUNDLE,
+    maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     catalog: DEFAULT_CATALOG,
   };
 }

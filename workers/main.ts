@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       connection,
       namespace: target.namespace,
       taskQueue: config.taskQueue,
+      maxCachedWorkflows: config.maxCachedWorkflows,
       deps: buildActivityDeps(config, database.db),
       // A bundle built ahead with `npm run build:workflows` saves the bundling at every start.
       ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),

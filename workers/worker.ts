@@ -2,6 +2,7 @@
 // number of copies can share the queue.
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { keepAliveInterceptor } from '../activities/keep-alive';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -13,6 +14,8 @@ export interface HostflowWorkerOptions {
   /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** Default 200 (WORKER_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows?: number;
 }
 
 export function createHostflowWorker(options: HostflowWorkerOptions): Promise<Worker> {
@@ -21,10 +24,21 @@ export function createHostflowWorker(options: HostflowWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
+    interceptors: { activity: [keepAliveInterceptor] },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(options.identity ? { identity: options.identity } : {}),
     // Activities mostly wait on HTTP; many can run at once without loading the CPU.
     maxConcurrentActivityTaskExecutions: 200,
+    // An instance workflow sits idle for weeks between operations: keeping thousands of them in
+    // memory buys nothing, while replaying an evicted one when its next signal comes costs
+    // milliseconds (its history is a few dozen events). The cache only needs to hold what is
+    // running; the SDK's default (~2,300 here) grew the worker to ~900 MiB at 5k idle instances.
+    maxCachedWorkflows: options.maxCachedWorkflows ?? 200,
+    // A workflow task for a workflow this worker had cached goes to its own (sticky) queue first.
+    // If the worker was killed, the server only learns so when that task times out; 2 s instead of
+    // the SDK's 10 s keeps recovery after a crash within seconds. A live worker takes its sticky
+    // tasks in milliseconds, so this costs nothing when all is well.
+    stickyQueueScheduleToStartTimeout: '2s',
     // Let a SIGTERM'd worker finish the activity step it is in (they are short or resumable).
     shutdownGraceTime: '10s',
   });

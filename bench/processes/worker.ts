@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       connection,
       namespace,
       taskQueue: config.taskQueue,
+      maxCachedWorkflows: config.maxCachedWorkflows,
       deps: buildActivityDeps(config, database.db, { pollIntervalMs: Number(process.env.BENCH_POLL_INTERVAL_MS ?? 20) }),
       workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
     });
