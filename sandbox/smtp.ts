@@ -15,6 +15,8 @@ export interface SmtpHandle {
 export async function startSmtp(store: Store, host: string, port: number, logger: SandboxLogger): Promise<SmtpHandle> {
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS'],
+    // No reverse DNS of the (loopback) client: on a machine without a resolver it stalls every message.
+    disableReverseLookup: true,
     authOptional: true,
     allowInsecureAuth: true,
     banner: 'Hostflow sandbox SMTP',
