@@ -14,12 +14,24 @@ import {
   instanceSearchAttributes,
 } from '../workflows/definitions';
 
-export interface ApiCostResult {
+interface Side {
+  perSecond: number;
+  latency: Summary;
+  errors: number;
+  firstError?: string;
+}
+
+export interface ApiCostPoint {
   concurrency: number;
-  seconds: number;
-  api: { perSecond: number; latency: Summary; errors: number; firstError?: string };
-  bareSignalWithStart: { perSecond: number; latency: Summary; errors: number; firstError?: string };
+  api: Side;
+  bareSignalWithStart: Side;
   throughputRatio: number;
+}
+
+export interface ApiCostResult extends ApiCostPoint {
+  seconds: number;
+  /** The same pair at lower concurrency, where the dev server's start rate does not set the latency. */
+  sweep: ApiCostPoint[];
   target: { p99Ms: number; ratio: number };
 }
 
@@ -34,9 +46,23 @@ function post(agent: http.Agent, url: URL, raw: string): Promise<number> {
   });
 }
 
-export async function measureApiCost(h: Harness, options: { concurrency: number; warmupMs: number; measureMs: number }): Promise<ApiCostResult> {
+export async function measureApiCost(
+  h: Harness,
+  options: { concurrency: number; lowConcurrencies: number[]; warmupMs: number; measureMs: number },
+): Promise<ApiCostResult> {
   const queue = `bench-api-cost-${randomUUID()}`;
   const { url, handle } = await h.startApi({ taskQueue: queue });
+  try {
+    const sweep: ApiCostPoint[] = [];
+    for (const concurrency of options.lowConcurrencies) sweep.push(await measurePair(h, url, queue, { ...options, concurrency }));
+    const main = await measurePair(h, url, queue, options);
+    return { ...main, seconds: options.measureMs / 1000, sweep, target: { p99Ms: 25, ratio: 0.9 } };
+  } finally {
+    await handle.stop();
+  }
+}
+
+async function measurePair(h: Harness, url: string, queue: string, options: { concurrency: number; warmupMs: number; measureMs: number }): Promise<ApiCostPoint> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   try {
     const target = new URL('/api/instances', url);
@@ -66,17 +92,9 @@ export async function measureApiCost(h: Harness, options: { concurrency: number;
       },
     });
 
-    const side = (r: Awaited<ReturnType<typeof closedLoop>>) => ({ perSecond: r.perSecond, latency: summarize(r.latenciesMs), errors: r.errors, firstError: r.firstError });
-    return {
-      concurrency: options.concurrency,
-      seconds: options.measureMs / 1000,
-      api: side(api),
-      bareSignalWithStart: side(bare),
-      throughputRatio: ratio(api.perSecond, bare.perSecond),
-      target: { p99Ms: 25, ratio: 0.9 },
-    };
+    const side = (r: Awaited<ReturnType<typeof closedLoop>>): Side => ({ perSecond: r.perSecond, latency: summarize(r.latenciesMs), errors: r.errors, firstError: r.firstError });
+    return { concurrency: options.concurrency, api: side(api), bareSignalWithStart: side(bare), throughputRatio: ratio(api.perSecond, bare.perSecond) };
   } finally {
     agent.destroy();
-    await handle.stop();
   }
 }

@@ -151,6 +151,15 @@ export function toMarkdown(r: Report): string {
     for (const p of f.scaleOut.points) lines.push(`| ${p.concurrency} | ${num(p.oneWorker, 2)} | ${num(p.twoWorkers, 2)} | ${num(p.factor, 2)} | ${num(p.baselineOneWorker, 2)} → ${num(p.baselineTwoWorkers, 2)} | ${num(p.baselineFactor, 2)} |`);
     lines.push('');
   }
+  if (f.apiCost) {
+    const a = f.apiCost;
+    lines.push('API cost by concurrency (POST /api/instances vs bare signalWithStart, same workflow options, task queue without a worker). With a synchronous start, latency at N concurrent is N ÷ the start rate (Little\'s law), so the low-concurrency rows show what the API itself adds:', '');
+    lines.push('| concurrent | API p50 | API p99 | API /s | bare p50 | bare p99 | bare /s | API − bare p50 | ratio |', '|---|---|---|---|---|---|---|---|---|');
+    for (const p of [...a.sweep, a]) {
+      lines.push(`| ${p.concurrency} | ${ms(p.api.latency.p50)} | ${ms(p.api.latency.p99)} | ${num(p.api.perSecond, 0)} | ${ms(p.bareSignalWithStart.latency.p50)} | ${ms(p.bareSignalWithStart.latency.p99)} | ${num(p.bareSignalWithStart.perSecond, 0)} | ${ms(p.api.latency.p50 - p.bareSignalWithStart.latency.p50)} | ${num(p.throughputRatio, 2)} |`);
+    }
+    lines.push('');
+  }
   if (f.billableActions) {
     lines.push('Billable actions by operation (entity + child histories; Temporal Cloud rules):', '');
     lines.push('| operation | workflow starts | activity attempts | timers | signals | upserts | updates | total |', '|---|---|---|---|---|---|---|---|');

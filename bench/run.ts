@@ -26,7 +26,7 @@ const FULL = {
   idleWindowMs: 60_000,
   idleCounts: [1_000, 10_000],
   idleBudgetMs: 240_000,
-  api: { concurrency: 100, warmupMs: 2_000, measureMs: 10_000 },
+  api: { concurrency: 100, lowConcurrencies: [1, 10], warmupMs: 2_000, measureMs: 10_000 },
   recovery: RECOVERY_SCENARIOS,
 };
 
@@ -38,7 +38,7 @@ const SMOKE: typeof FULL = {
   idleWindowMs: 5_000,
   idleCounts: [20],
   idleBudgetMs: 20_000,
-  api: { concurrency: 100, warmupMs: 300, measureMs: 1_500 },
+  api: { concurrency: 100, lowConcurrencies: [1], warmupMs: 300, measureMs: 1_500 },
   recovery: RECOVERY_SCENARIOS.slice(0, 1),
 };
 
