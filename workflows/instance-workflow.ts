@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -47,6 +48,9 @@ import { rebootWorkflow, resizeWorkflow, suspendWorkflow, unsuspendWorkflow } fr
 import { operationSummary } from './summaries';
 import { terminateWorkflow } from './terminate-workflow';
 import { decide } from './transitions';
+
+/** Patch id (workflow versioning) of the one-upsert-per-operation change. */
+const UPSERT_WHEN_OPERATION_ENDS = 'upsert-when-operation-ends';
 
 const OPERATION_WORKFLOWS: Record<OperationType, (input: OperationInput) => Promise<OperationOutcome>> = {
   provision: provisionWorkflow,
@@ -173,7 +177,11 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
     }
     startedOperations += 1;
     state.begin(request);
-    showInUi(request.type);
+    // The child is started with the operation's search attributes, so the entity only upserts
+    // when the operation ends: one billable upsert per operation instead of two (none for a
+    // reboot, which ends where it began). Entities started before this change replay the old way.
+    if (patched(UPSERT_WHEN_OPERATION_ENDS)) setCurrentDetails(describe());
+    else showInUi(request.type);
     await records.recordTransition(
       record(request, 'running', { kind: 'operation.started', message: `${request.type} started` }, { currentOperationId: request.operationId, lastError: null }),
     );

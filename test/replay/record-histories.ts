@@ -2,6 +2,8 @@
 // deliberate, compatible workflow change (and say so in the commit); a normal test run never
 // rewrites them. It starts the same harness as jest (Temporal dev server, Postgres, sandbox,
 // API, worker), drives scenarios through the API, and saves every workflow's history as JSON.
+// After a change made behind patched(), keep the histories recorded before it (renamed
+// `before-<patch>--…`): running workflows started on the old code must go on replaying.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -34,6 +34,15 @@ describe('replaying recorded histories', () => {
     for (const type of ['instance--', 'provision-', 'suspend-', 'unsuspend-', 'resize-', 'reboot-', 'terminate-']) expect(files).toContain(type);
   });
 
+  it('holds entities recorded before the upsert-when-operation-ends patch and after it', () => {
+    // Entities live for months: both code paths behind workflows/instance-workflow.ts's patch must replay.
+    const entities = recorded().filter((r) => /--instance--[0-9a-f]+\.json$/.test(r.workflowId));
+    const patchedRun = (r: (typeof entities)[number]) =>
+      r.history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch') ?? false;
+    expect(entities.filter((r) => r.workflowId.startsWith('before-upsert-patch--')).map(patchedRun)).toEqual([false, false, false]);
+    expect(entities.filter((r) => !r.workflowId.startsWith('before-upsert-patch--')).map(patchedRun)).toEqual([true, true, true]);
+  });
+
   it('replays every recorded history on the current workflow code', async () => {
     const codePath = process.env.HOSTFLOW_TEST_WORKFLOW_BUNDLE;
     if (!codePath) throw new Error('HOSTFLOW_TEST_WORKFLOW_BUNDLE is not set: run through jest');
