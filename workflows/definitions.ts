@@ -74,6 +74,8 @@ export interface OperationInput {
   timings: OperationTimings;
   /** provision, retried by an operator after the VPS was ready: only the e-mail and billing are left. */
   resumeAfterReady?: ResumeAfterReady;
+  /** Which revision of the operation workflows to run (workflows/revisions.ts); unset: 1. */
+  revision?: number;
 }
 
 export interface ResumeAfterReady {

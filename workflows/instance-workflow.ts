@@ -44,13 +44,16 @@ import {
 import { describeFailure, FailureType } from './failures';
 import { InstanceState } from './instance-state';
 import { provisionWorkflow } from './provision-workflow';
+import { CURRENT_REVISION } from './revisions';
 import { rebootWorkflow, resizeWorkflow, suspendWorkflow, unsuspendWorkflow } from './server-operations';
 import { operationSummary } from './summaries';
 import { terminateWorkflow } from './terminate-workflow';
 import { decide } from './transitions';
 
-/** Patch id (workflow versioning) of the one-upsert-per-operation change. */
-const UPSERT_WHEN_OPERATION_ENDS = 'upsert-when-operation-ends';
+/** Patch id (workflow versioning): entities started before it replay the old way. Behind it the
+ * entity upserts only when an operation ends, writes "started" while the child already runs, and
+ * starts children at CURRENT_REVISION. */
+const OPERATION_REVISION_2 = 'operation-revision-2';
 
 const OPERATION_WORKFLOWS: Record<OperationType, (input: OperationInput) => Promise<OperationOutcome>> = {
   provision: provisionWorkflow,
@@ -137,7 +140,12 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
     while (toRecord.length > 0) await records.recordTransition(toRecord.shift()!);
   };
 
-  async function runChild(request: OperationRequest, fromStatus: OperationInput['fromStatus'], resumeAfterReady: ResumeAfterReady | undefined): Promise<OperationOutcome> {
+  async function runChild(
+    request: OperationRequest,
+    fromStatus: OperationInput['fromStatus'],
+    resumeAfterReady: ResumeAfterReady | undefined,
+    revision: number | undefined,
+  ): Promise<OperationOutcome> {
     const child = () =>
       executeChild(OPERATION_WORKFLOWS[request.type], {
         workflowId: operationWorkflowId(instance.instanceId, request.type, request.seq),
@@ -149,6 +157,7 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
             fromStatus,
             timings: state.timings,
             ...(resumeAfterReady ? { resumeAfterReady } : {}),
+            ...(revision ? { revision } : {}),
           },
         ],
         staticSummary: operationSummary(request.type, { ...instance, plan: state.plan }, request.args.plan),
@@ -177,20 +186,27 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
     }
     startedOperations += 1;
     state.begin(request);
+    const revision2 = patched(OPERATION_REVISION_2);
     // The child is started with the operation's search attributes, so the entity only upserts
     // when the operation ends: one billable upsert per operation instead of two (none for a
-    // reboot, which ends where it began). Entities started before this change replay the old way.
-    if (patched(UPSERT_WHEN_OPERATION_ENDS)) setCurrentDetails(describe());
+    // reboot, which ends where it began).
+    if (revision2) setCurrentDetails(describe());
     else showInUi(request.type);
-    await records.recordTransition(
+    const started = records.recordTransition(
       record(request, 'running', { kind: 'operation.started', message: `${request.type} started` }, { currentOperationId: request.operationId, lastError: null }),
     );
+    // The "started" row and the child's first step are independent: run them at once, and wait
+    // for the row before anything that records the operation's end. The no-op catch only keeps a
+    // failure from counting as unhandled while the child runs; `await started` still throws it.
+    started.catch(() => undefined);
+    if (!revision2) await started;
     // Set when a provision's VPS was ready but its e-mail or billing notice failed.
     let resumeAfterReady: ResumeAfterReady | undefined;
     for (;;) {
       const fromStatus = state.current!.fromStatus;
       try {
-        const outcome = await runChild(request, fromStatus, resumeAfterReady);
+        const outcome = await runChild(request, fromStatus, resumeAfterReady, revision2 ? CURRENT_REVISION : undefined);
+        await started;
         state.finish({ status: outcome.status, plan: outcome.plan, resources: outcome.resources });
         showInUi('');
         await records.recordTransition(
@@ -204,6 +220,7 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
         );
         return;
       } catch (error) {
+        await started;
         const failure = describeFailure(error);
         const endsHere: Partial<Record<string, [OperationStatus, typeof state.status]>> = {
           [FailureType.ProvisionFailed]: ['failed', 'failed'],

@@ -5,6 +5,7 @@ import { ApplicationFailure, CancellationScope, condition, isCancellation, setCu
 import { activitiesFor } from './activity-proxies';
 import { readySignal, type OperationInput, type OperationOutcome, type ReadyPayload, type Resources, type ResumeAfterReady } from './definitions';
 import { describeFailure, FailureType } from './failures';
+import { togetherFromRevision2 } from './revisions';
 import { minutes, serverLabel } from './summaries';
 
 export async function provisionWorkflow(input: OperationInput): Promise<OperationOutcome> {
@@ -59,11 +60,12 @@ async function finishReady(input: OperationInput, resources: Resources, ready: R
   const { notify } = activitiesFor(input.timings);
   setCurrentDetails('Ready; sending the welcome e-mail and notifying billing');
   try {
-    await notify.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [
-      { instanceId: instance.instanceId, operationId: operation.operationId, kind: 'welcome' },
-    ]);
-    await notify.notifyBilling.executeWithOptions({ summary: 'notify billing: provisioned' }, [
-      { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provisioned', status: 'running' },
+    await togetherFromRevision2(input, [
+      () => notify.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'welcome' }]),
+      () =>
+        notify.notifyBilling.executeWithOptions({ summary: 'notify billing: provisioned' }, [
+          { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provisioned', status: 'running' },
+        ]),
     ]);
   } catch (error) {
     if (isCancellation(error)) throw error;

@@ -3,6 +3,7 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome } from './definitions';
+import { togetherFromRevision2 } from './revisions';
 import { serverLabel } from './summaries';
 
 function serverOf(input: OperationInput): number {
@@ -13,12 +14,12 @@ function serverOf(input: OperationInput): number {
 async function tellCustomerAndBilling(input: OperationInput, email: 'suspended' | 'unsuspended' | undefined, event: string, status: string): Promise<void> {
   const { instance, operation } = input;
   const { notify } = activitiesFor(input.timings);
-  if (email) {
-    await notify.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email }]);
-  }
-  await notify.notifyBilling.executeWithOptions({ summary: `notify billing: ${event}` }, [
-    { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status },
-  ]);
+  const sendEmail = () => notify.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email! }]);
+  const notifyBilling = () =>
+    notify.notifyBilling.executeWithOptions({ summary: `notify billing: ${event}` }, [
+      { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status },
+    ]);
+  await togetherFromRevision2(input, email ? [sendEmail, notifyBilling] : [notifyBilling]);
 }
 
 function stop(input: OperationInput, serverId: number) {

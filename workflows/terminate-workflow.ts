@@ -1,9 +1,10 @@
-// terminate: optional snapshot → delete the server (every server carrying the instance's label)
-// → delete the DNS record → e-mail → billing. Safe to run from any state, including after a
+// terminate: optional snapshot → delete the DNS record → delete the server (every server carrying
+// the instance's label) → e-mail and billing (revision 1 deleted the server first). Safe to run from any state, including after a
 // failed or half-rolled-back provision: each step treats "already gone" as done.
 import { setCurrentDetails } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome } from './definitions';
+import { revisionOf, togetherFromRevision2 } from './revisions';
 import { serverLabel } from './summaries';
 
 export async function terminateWorkflow(input: OperationInput): Promise<OperationOutcome> {
@@ -16,16 +17,25 @@ export async function terminateWorkflow(input: OperationInput): Promise<Operatio
     ]);
   }
   setCurrentDetails(`Deleting ${serverLabel(instance)} and its DNS record`);
-  await waits.deleteServer.executeWithOptions({ summary: `delete server ${serverLabel(instance)}` }, [{ instance, serverId: resources.serverId }]);
-  await provider.deleteDnsRecord.executeWithOptions({ summary: `delete DNS record ${instance.subdomain}` }, [{ instance }]);
+  const deleteServer = () => waits.deleteServer.executeWithOptions({ summary: `delete server ${serverLabel(instance)}` }, [{ instance, serverId: resources.serverId }]);
+  const deleteDnsRecord = () => provider.deleteDnsRecord.executeWithOptions({ summary: `delete DNS record ${instance.subdomain}` }, [{ instance }]);
+  if (revisionOf(input) >= 2) {
+    await deleteDnsRecord();
+    await deleteServer();
+  } else {
+    await deleteServer();
+    await deleteDnsRecord();
+  }
+  const notices: (() => Promise<unknown>)[] = [];
   // A customer whose instance never ran was never welcomed; don't write to say goodbye.
   if (input.fromStatus === 'running' || input.fromStatus === 'suspended' || input.fromStatus === 'attention') {
-    await notify.sendEmail.executeWithOptions({ summary: 'send terminated e-mail' }, [
-      { instanceId: instance.instanceId, operationId: operation.operationId, kind: 'terminated' },
-    ]);
+    notices.push(() => notify.sendEmail.executeWithOptions({ summary: 'send terminated e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'terminated' }]));
   }
-  await notify.notifyBilling.executeWithOptions({ summary: 'notify billing: terminated' }, [
-    { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.terminated', status: 'terminated' },
-  ]);
+  notices.push(() =>
+    notify.notifyBilling.executeWithOptions({ summary: 'notify billing: terminated' }, [
+      { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.terminated', status: 'terminated' },
+    ]),
+  );
+  await togetherFromRevision2(input, notices);
   return { status: 'terminated', resources: {}, plan: instance.plan };
 }

@@ -34,13 +34,22 @@ describe('replaying recorded histories', () => {
     for (const type of ['instance--', 'provision-', 'suspend-', 'unsuspend-', 'resize-', 'reboot-', 'terminate-']) expect(files).toContain(type);
   });
 
-  it('holds entities recorded before the upsert-when-operation-ends patch and after it', () => {
+  it('holds entities recorded before the operation-revision-2 patch and after it', () => {
     // Entities live for months: both code paths behind workflows/instance-workflow.ts's patch must replay.
-    const entities = recorded().filter((r) => /--instance--[0-9a-f]+\.json$/.test(r.workflowId));
+    const histories = recorded();
+    const entities = histories.filter((r) => /--instance--[0-9a-f]+\.json$/.test(r.workflowId));
     const patchedRun = (r: (typeof entities)[number]) =>
       r.history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch') ?? false;
-    expect(entities.filter((r) => r.workflowId.startsWith('before-upsert-patch--')).map(patchedRun)).toEqual([false, false, false]);
-    expect(entities.filter((r) => !r.workflowId.startsWith('before-upsert-patch--')).map(patchedRun)).toEqual([true, true, true]);
+    expect(entities.filter((r) => r.workflowId.startsWith('before-operation-revision-2--')).map(patchedRun)).toEqual([false, false, false]);
+    expect(entities.filter((r) => !r.workflowId.startsWith('before-operation-revision-2--')).map(patchedRun)).toEqual([true, true, true]);
+    // Children take the revision from their input (workflows/revisions.ts): both kinds are here too.
+    const revisionOf = (r: (typeof entities)[number]) => {
+      const data = r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+      return (JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { revision?: number }).revision ?? 1;
+    };
+    const children = histories.filter((r) => !entities.includes(r));
+    expect(new Set(children.filter((r) => r.workflowId.startsWith('before-operation-revision-2--')).map(revisionOf))).toEqual(new Set([1]));
+    expect(new Set(children.filter((r) => !r.workflowId.startsWith('before-operation-revision-2--')).map(revisionOf))).toEqual(new Set([2]));
   });
 
   it('replays every recorded history on the current workflow code', async () => {

@@ -1,0 +1,22 @@
+// Versioning of the operation workflows through their input. Children live for minutes, so rather
+// than a patch marker in each (every patch also upserts TemporalChangeVersion, a billable action
+// per child), the entity decides once, behind its own patch, which revision each child runs and
+// passes it in OperationInput.revision. A child started by an older entity has none: revision 1.
+//
+// Revision 2: the customer e-mail and the billing notice of an operation are sent at the same time
+// (each is idempotent and neither needs the other), and terminate removes the DNS record before
+// the server, so the name never points at an address Hetzner may hand to someone else.
+import type { OperationInput } from './definitions';
+
+export const CURRENT_REVISION = 2;
+
+export const revisionOf = (input: Pick<OperationInput, 'revision'>): number => input.revision ?? 1;
+
+/** Run independent steps at once from revision 2 on, one after another before it. */
+export async function togetherFromRevision2(input: Pick<OperationInput, 'revision'>, steps: (() => Promise<unknown>)[]): Promise<void> {
+  if (revisionOf(input) >= 2) {
+    await Promise.all(steps.map((step) => step()));
+    return;
+  }
+  for (const step of steps) await step();
+}
