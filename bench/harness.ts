@@ -18,6 +18,7 @@ import { runMigrations } from '../schema/migrate';
 import { loadDevServerConfig, startTemporalDevServer, type DevServer, type DevServerConfig } from '../scripts/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../workers/worker';
 import type { ChildMessage, ParentMessage } from './processes/ipc';
+import { withWorkerProcessEnv } from '../workers/process-env';
 
 export const BENCH_API_KEY = 'bench-key';
 export const BENCH_API_SECRET = 'bench-secret-0123456789abcdef';
@@ -147,6 +148,8 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NODE_ENV: 'production',
+      // Worker tuning a reader may want to compare (README, Configuration), passed through.
+      ...(process.env.WORKER_MAX_CACHED_WORKFLOWS ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
@@ -184,7 +187,7 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
         BENCH_BASELINE_TASK_QUEUE: opts.taskQueue ?? baselineTaskQueue,
         ...(kind === 'hostflow' && opts.taskQueue ? { TEMPORAL_TASK_QUEUE: opts.taskQueue } : {}),
       });
-      return track(await forkChild('processes/worker.ts', env, opts.exposeGc ? ['--expose-gc'] : []), `${kind} worker`);
+      return track(await forkChild('processes/worker.ts', withWorkerProcessEnv(env), opts.exposeGc ? ['--expose-gc'] : []), `${kind} worker`);
     };
 
     log(`ready: Temporal ${temporal.address}, ${database.kind}, API ${apiUrl}`);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ReadModelWatcher, request } from './drive';
 import { spawnReady, type ChildHandle, type Harness } from './harness';
 import { nowMs, round, sleep } from './stats';
+import { withWorkerProcessEnv } from '../workers/process-env';
 
 export interface RecoveryScenario {
   name: string;
@@ -38,6 +39,8 @@ export interface RecoveryPoint {
   recoverySeconds: number;
   /** SIGKILL → succeeded. */
   killToDoneSeconds: number;
+  /** The child's history after the kill, in seconds from the restart: where the time went. */
+  timeline: { seconds: number; event: string }[];
 }
 
 export interface RecoveryResult {
@@ -64,6 +67,27 @@ async function waitForActivity(h: Harness, workflowId: string, activity: string,
   }
 }
 
+/** The child's events from the kill on (their eventTime), in seconds relative to the restart. */
+async function timelineAfter(h: Harness, workflowId: string, fromWall: number, zeroWall: number): Promise<RecoveryPoint['timeline']> {
+  const { events } = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  const timeline: RecoveryPoint['timeline'] = [];
+  for (const event of events ?? []) {
+    const at = event.eventTime ? Number(event.eventTime.seconds) * 1000 + Math.round((event.eventTime.nanos ?? 0) / 1e6) : 0;
+    if (at < fromWall) continue;
+    const type = eventName(event as Record<string, unknown>);
+    const activity = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    const attempt = event.activityTaskStartedEventAttributes?.attempt;
+    timeline.push({ seconds: round((at - zeroWall) / 1000, 2), event: `${type}${activity ? ` ${activity}` : ''}${attempt ? ` (attempt ${attempt})` : ''}` });
+  }
+  return timeline;
+}
+
+/** An event's type from the attributes it carries: activityTaskStartedEventAttributes → ActivityTaskStarted. */
+function eventName(event: Record<string, unknown>): string {
+  const key = Object.keys(event).find((k) => k.endsWith('EventAttributes') && event[k]);
+  return key ? key[0]!.toUpperCase() + key.slice(1, -'EventAttributes'.length) : 'event';
+}
+
 export async function measureRecovery(h: Harness, scenarios: RecoveryScenario[], log: (line: string) => void): Promise<RecoveryResult> {
   const taskQueue = `bench-recovery-${randomUUID()}`;
   const api = await h.startApi({ taskQueue });
@@ -72,7 +96,7 @@ export async function measureRecovery(h: Harness, scenarios: RecoveryScenario[],
   const startWorker = (scenario: RecoveryScenario) =>
     scenario.worker === 'prebuilt'
       ? h.startWorker('hostflow', { taskQueue })
-      : spawnReady(path.join(ROOT, 'workers', 'main.ts'), [], env, ['--import', 'tsx'], POLLING);
+      : spawnReady(path.join(ROOT, 'workers', 'main.ts'), [], withWorkerProcessEnv(env), ['--import', 'tsx'], POLLING);
   const watcher = new ReadModelWatcher(h, 20);
   let worker: ChildHandle | undefined;
   const points: RecoveryPoint[] = [];
@@ -84,9 +108,11 @@ export async function measureRecovery(h: Harness, scenarios: RecoveryScenario[],
       await waitForActivity(h, `instance-${requested.instanceId}/provision-1`, scenario.activity);
       await sleep(200);
       const killedAt = nowMs();
+      const killedAtWall = Date.now();
       await worker.kill();
       h.sandbox.setFaults([]);
       const restartedAt = nowMs();
+      const restartedAtWall = killedAtWall + (restartedAt - killedAt);
       worker = await startWorker(scenario);
       const workerUp = nowMs();
       const status = await watcher.untilFinal(requested.operationId, 180_000);
@@ -99,6 +125,7 @@ export async function measureRecovery(h: Harness, scenarios: RecoveryScenario[],
         workerStartSeconds: round((workerUp - restartedAt) / 1000, 2),
         recoverySeconds: round((done - restartedAt) / 1000, 2),
         killToDoneSeconds: round((done - killedAt) / 1000, 2),
+        timeline: await timelineAfter(h, `instance-${requested.instanceId}/provision-1`, killedAtWall, restartedAtWall),
       };
       log(`recovery: ${scenario.name}: ${point.recoverySeconds} s after restart (worker up in ${point.workerStartSeconds} s)`);
       points.push(point);

@@ -24,7 +24,7 @@ const FULL = {
   sweep: { concurrencies: [1, 10, 25, 50], warmupMs: 3_000, measureMs: 12_000 },
   scaleOut: { concurrencies: [10, 25, 50], warmupMs: 3_000, measureMs: 12_000 },
   idleWindowMs: 60_000,
-  idleCounts: [1_000, 10_000],
+  idleCounts: [200, 1_000, 10_000],
   idleBudgetMs: 240_000,
   api: { concurrency: 100, lowConcurrencies: [1, 10], warmupMs: 2_000, measureMs: 10_000 },
   recovery: RECOVERY_SCENARIOS,

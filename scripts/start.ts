@@ -11,6 +11,7 @@ import { runMigrations } from '../schema/migrate';
 import { sandboxProviderEnv, startSandbox } from '../sandbox';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { startTemporalDevServer } from './temporal-dev-server';
+import { withWorkerProcessEnv } from '../workers/process-env';
 
 const ROOT = path.resolve(__dirname, '..');
 const DATA = path.join(ROOT, '.data');
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
       env.CALLBACK_SECRET ??= dev.callbackSecret;
     }
 
-    stack.push(spawnService('worker', path.join(ROOT, 'workers', 'main.ts'), env));
+    stack.push(spawnService('worker', path.join(ROOT, 'workers', 'main.ts'), withWorkerProcessEnv(env)));
     stack.push(spawnService('api', path.join(ROOT, 'api', 'main.ts'), env));
     await waitForHealth(`http://127.0.0.1:${apiPort}/api/health`);
 

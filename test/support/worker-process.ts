@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Stack } from './stack';
+import { withWorkerProcessEnv } from '../../workers/process-env';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -49,7 +50,7 @@ export function workerProcesses(stack: Stack): WorkerProcesses {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'main.ts')], {
         cwd: ROOT,
         detached: true,
-        env: {
+        env: withWorkerProcessEnv({
           ...process.env,
           ...stack.env,
           TEMPORAL_ADDRESS: stack.temporal.address,
@@ -57,7 +58,7 @@ export function workerProcesses(stack: Stack): WorkerProcesses {
           // A fixed Prometheus port would collide with other workers on this machine.
           WORKER_METRICS_ADDRESS: 'off',
           LOG_LEVEL: 'info',
-        },
+        }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const pid = child.pid!;
