@@ -35,10 +35,11 @@ export function createHostflowWorker(options: HostflowWorkerOptions): Promise<Wo
     // running; the SDK's default (~2,300 here) grew the worker to ~900 MiB at 5k idle instances.
     maxCachedWorkflows: options.maxCachedWorkflows ?? 200,
     // A workflow task for a workflow this worker had cached goes to its own (sticky) queue first.
-    // If the worker was killed, the server only learns so when that task times out; 2 s instead of
-    // the SDK's 10 s keeps recovery after a crash within seconds. A live worker takes its sticky
-    // tasks in milliseconds, so this costs nothing when all is well.
-    stickyQueueScheduleToStartTimeout: '2s',
+    // If the worker was killed, the server only learns so when that task times out, once for the
+    // child and once more for the entity: 1 s each instead of the SDK's 10 s keeps recovery after
+    // a crash within seconds. A live worker takes its sticky tasks in milliseconds; one too busy
+    // for a second hands the task to any worker, which replays the (short) history.
+    stickyQueueScheduleToStartTimeout: '1s',
     // Let a SIGTERM'd worker finish the activity step it is in (they are short or resumable).
     shutdownGraceTime: '10s',
   });
