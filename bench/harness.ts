@@ -70,7 +70,7 @@ export interface Harness {
   bundles: { hostflow: string; baseline: string };
   /** Environment for a Hostflow process (API or worker) on this stack. */
   hostflowEnv(overrides?: Record<string, string>): NodeJS.ProcessEnv;
-  startWorker(kind: WorkerKind, options?: { taskQueue?: string; exposeGc?: boolean }): Promise<ChildHandle>;
+  startWorker(kind: WorkerKind, options?: { taskQueue?: string; exposeGc?: boolean; env?: Record<string, string> }): Promise<ChildHandle>;
   /** Another API process (e.g. on a task queue no worker polls). */
   startApi(options: { taskQueue: string }): Promise<{ url: string; handle: ChildHandle }>;
   /** Resolves when the baseline reports `key` done (its last activity POSTs here). */
@@ -186,6 +186,7 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
         BENCH_WORKFLOW_BUNDLE: kind === 'hostflow' ? bundles.hostflow : bundles.baseline,
         BENCH_BASELINE_TASK_QUEUE: opts.taskQueue ?? baselineTaskQueue,
         ...(kind === 'hostflow' && opts.taskQueue ? { TEMPORAL_TASK_QUEUE: opts.taskQueue } : {}),
+        ...opts.env,
       });
       return track(await forkChild('processes/worker.ts', withWorkerProcessEnv(env), opts.exposeGc ? ['--expose-gc'] : []), `${kind} worker`);
     };

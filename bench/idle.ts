@@ -65,6 +65,8 @@ export interface IdleMemoryResult {
   /** Counts asked for but not reached within the time budget. */
   notReached: number[];
   target: { liveWorkflows: number; rssMiB: number };
+  /** The same measurement with a smaller workflow cache (WORKER_MAX_CACHED_WORKFLOWS), in the same run. */
+  smallerCache?: IdleMemoryResult;
 }
 
 const MiB = 1024 * 1024;
@@ -78,9 +80,13 @@ async function inBatches<T>(items: T[], concurrency: number, fn: (item: T) => Pr
   );
 }
 
-export async function measureIdleMemory(h: Harness, options: { counts: number[]; budgetMs: number; log: (line: string) => void }): Promise<IdleMemoryResult> {
+export async function measureIdleMemory(
+  h: Harness,
+  options: { counts: number[]; budgetMs: number; maxCachedWorkflows?: number; log: (line: string) => void },
+): Promise<IdleMemoryResult> {
   const taskQueue = `bench-idle-${randomUUID()}`;
-  const worker = await h.startWorker('hostflow', { taskQueue, exposeGc: true });
+  const env = options.maxCachedWorkflows === undefined ? undefined : { WORKER_MAX_CACHED_WORKFLOWS: String(options.maxCachedWorkflows) };
+  const worker = await h.startWorker('hostflow', { taskQueue, exposeGc: true, env });
   try {
     const measure = async (liveWorkflows: number): Promise<MemoryPoint> => {
       await sleep(1000); // let the last activations settle before the GC
@@ -126,7 +132,7 @@ export async function measureIdleMemory(h: Harness, options: { counts: number[];
         continue;
       }
       points.push(await measure(live));
-      options.log(`idle memory: ${live} live workflows, RSS ${points.at(-1)!.rssMiB} MiB`);
+      options.log(`idle memory (cache ${worker.ready.maxCachedWorkflows}): ${live} live workflows, RSS ${points.at(-1)!.rssMiB} MiB`);
     }
     return {
       maxCachedWorkflows: worker.ready.maxCachedWorkflows,

@@ -26,6 +26,8 @@ const FULL = {
   idleWindowMs: 60_000,
   idleCounts: [200, 1_000, 10_000],
   idleBudgetMs: 240_000,
+  /** The idle memory again with this WORKER_MAX_CACHED_WORKFLOWS, next to the default. */
+  idleSmallerCache: 20,
   api: { concurrency: 100, lowConcurrencies: [1, 10], warmupMs: 2_000, measureMs: 10_000 },
   recovery: RECOVERY_SCENARIOS,
 };
@@ -38,6 +40,7 @@ const SMOKE: typeof FULL = {
   idleWindowMs: 5_000,
   idleCounts: [20],
   idleBudgetMs: 20_000,
+  idleSmallerCache: 20,
   api: { concurrency: 100, lowConcurrencies: [1], warmupMs: 300, measureMs: 1_500 },
   recovery: RECOVERY_SCENARIOS.slice(0, 1),
 };
@@ -129,7 +132,11 @@ async function main(): Promise<number> {
     };
     const [idleActions, idleMemory] = await Promise.all([
       attempt('idleActions', async () => measureIdleActions(h, await idleInstance(), sizes.idleWindowMs)),
-      attempt('idleMemory', () => measureIdleMemory(h, { counts: sizes.idleCounts, budgetMs: sizes.idleBudgetMs, log })),
+      attempt('idleMemory', async () => {
+        const byDefault = await measureIdleMemory(h, { counts: sizes.idleCounts, budgetMs: sizes.idleBudgetMs, log });
+        const smallerCache = await measureIdleMemory(h, { counts: sizes.idleCounts, budgetMs: sizes.idleBudgetMs, maxCachedWorkflows: sizes.idleSmallerCache, log });
+        return { ...byDefault, smallerCache };
+      }),
     ]);
     figures.idleActions = idleActions;
     figures.idleMemory = idleMemory;

@@ -18,6 +18,26 @@ export interface HostflowWorkerOptions {
   maxCachedWorkflows?: number;
 }
 
+/** How Hostflow's workers are tuned; the benchmarks' no-op twin runs with the same settings, so
+ * the two differ only in what they run. */
+export function workerTuning(maxCachedWorkflows = 200) {
+  return {
+    // Activities mostly wait on HTTP; many can run at once without loading the CPU.
+    maxConcurrentActivityTaskExecutions: 200,
+    // An instance workflow sits idle for weeks between operations: keeping thousands of them in
+    // memory buys nothing, while replaying an evicted one when its next signal comes costs
+    // milliseconds (its history is a few dozen events). The cache only needs to hold what is
+    // running; the SDK's default (~2,300 here) grew the worker to ~900 MiB at 5k idle instances.
+    maxCachedWorkflows,
+    // A workflow task for a workflow this worker had cached goes to its own (sticky) queue first.
+    // If the worker was killed, the server only learns so when that task times out, once for the
+    // child and once more for the entity: 1 s each instead of the SDK's 10 s keeps recovery after
+    // a crash within seconds. A live worker takes its sticky tasks in milliseconds; one too busy
+    // for a second hands the task to any worker, which replays the (short) history.
+    stickyQueueScheduleToStartTimeout: '1s',
+  } satisfies Partial<WorkerOptions>;
+}
+
 export function createHostflowWorker(options: HostflowWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -27,19 +47,7 @@ export function createHostflowWorker(options: HostflowWorkerOptions): Promise<Wo
     interceptors: { activity: [keepAliveInterceptor] },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(options.identity ? { identity: options.identity } : {}),
-    // Activities mostly wait on HTTP; many can run at once without loading the CPU.
-    maxConcurrentActivityTaskExecutions: 200,
-    // An instance workflow sits idle for weeks between operations: keeping thousands of them in
-    // memory buys nothing, while replaying an evicted one when its next signal comes costs
-    // milliseconds (its history is a few dozen events). The cache only needs to hold what is
-    // running; the SDK's default (~2,300 here) grew the worker to ~900 MiB at 5k idle instances.
-    maxCachedWorkflows: options.maxCachedWorkflows ?? 200,
-    // A workflow task for a workflow this worker had cached goes to its own (sticky) queue first.
-    // If the worker was killed, the server only learns so when that task times out, once for the
-    // child and once more for the entity: 1 s each instead of the SDK's 10 s keeps recovery after
-    // a crash within seconds. A live worker takes its sticky tasks in milliseconds; one too busy
-    // for a second hands the task to any worker, which replays the (short) history.
-    stickyQueueScheduleToStartTimeout: '1s',
+    ...workerTuning(options.maxCachedWorkflows),
     // Let a SIGTERM'd worker finish the activity step it is in (they are short or resumable).
     shutdownGraceTime: '10s',
   });

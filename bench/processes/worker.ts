@@ -7,7 +7,7 @@ import * as baselineActivities from '../baseline-activities';
 import { loadConfig } from '../../config/env';
 import { openDatabase } from '../../schema/db';
 import { buildActivityDeps } from '../../workers/activity-deps';
-import { createHostflowWorker } from '../../workers/worker';
+import { createHostflowWorker, workerTuning } from '../../workers/worker';
 import { fail, onStop, send, type ParentMessage } from './ipc';
 
 async function main(): Promise<void> {
@@ -37,8 +37,8 @@ async function main(): Promise<void> {
       taskQueue: process.env.BENCH_BASELINE_TASK_QUEUE!,
       activities: baselineActivities,
       workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
-      // The same limit as Hostflow's worker, so the two differ only in what runs.
-      maxConcurrentActivityTaskExecutions: 200,
+      // Tuned as Hostflow's worker, so the two differ only in what runs.
+      ...workerTuning(process.env.WORKER_MAX_CACHED_WORKFLOWS ? Number(process.env.WORKER_MAX_CACHED_WORKFLOWS) : undefined),
     });
   } else {
     throw new Error(`BENCH_WORKER_KIND must be hostflow or baseline, not ${String(kind)}`);
