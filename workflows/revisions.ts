@@ -12,10 +12,16 @@ export const CURRENT_REVISION = 2;
 
 export const revisionOf = (input: Pick<OperationInput, 'revision'>): number => input.revision ?? 1;
 
-/** Run independent steps at once from revision 2 on, one after another before it. */
+/**
+ * Run independent steps at once from revision 2 on, one after another before it. All of them end
+ * before the first failure is thrown, so no activity is left running after its workflow failed
+ * (an operator's "retry" then never races a straggler).
+ */
 export async function togetherFromRevision2(input: Pick<OperationInput, 'revision'>, steps: (() => Promise<unknown>)[]): Promise<void> {
   if (revisionOf(input) >= 2) {
-    await Promise.all(steps.map((step) => step()));
+    const settled = await Promise.allSettled(steps.map((step) => step()));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     return;
   }
   for (const step of steps) await step();
