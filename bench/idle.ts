@@ -80,6 +80,22 @@ async function inBatches<T>(items: T[], concurrency: number, fn: (item: T) => Pr
   );
 }
 
+/** A query to a worker busy replaying thousands of evicted workflows may time out: ask again. */
+async function queryUntilAnswered(h: Harness, workflowId: string, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await h.client.workflow.getHandle(workflowId).query(stateQuery);
+      return;
+    } catch (error) {
+      if (attempt >= attempts) {
+        const cause = (error as { cause?: unknown }).cause;
+        throw new Error(`query ${workflowId} failed ${attempts} times: ${String(error)}${cause ? ` (${String(cause)})` : ''}`);
+      }
+      await sleep(1000 * attempt);
+    }
+  }
+}
+
 export async function measureIdleMemory(
   h: Harness,
   options: { counts: number[]; budgetMs: number; maxCachedWorkflows?: number; log: (line: string) => void },
@@ -119,8 +135,8 @@ export async function measureIdleMemory(
         startedIds.push(instanceId);
       });
       let started = 0;
-      await inBatches(startedIds, 100, async (instanceId) => {
-        await h.client.workflow.getHandle(`instance-${instanceId}`).query(stateQuery);
+      await inBatches(startedIds, 50, async (instanceId) => {
+        await queryUntilAnswered(h, `instance-${instanceId}`);
         started += 1;
       });
       fillMs += nowMs() - began;

@@ -22,7 +22,7 @@ export interface RecoveryScenario {
 
 export const RECOVERY_SCENARIOS: RecoveryScenario[] = [
   { name: 'kill during a heartbeating wait (waitForServerRunning)', activity: 'waitForServerRunning', route: 'GET /v1/actions/:id' },
-  { name: 'kill during a provider call without heartbeat (createServer)', activity: 'createServer', route: 'POST /v1/servers' },
+  { name: 'kill during a single provider call (createServer, kept alive by the worker)', activity: 'createServer', route: 'POST /v1/servers' },
   {
     name: 'kill during a heartbeating wait, worker on a pre-built bundle',
     activity: 'waitForServerRunning',
