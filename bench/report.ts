@@ -173,7 +173,7 @@ export function toMarkdown(r: Report): string {
     }
     const l = f.billableActions.lifecycle;
     lines.push(`| **lifecycle** | ${l.workflowStarts} | ${l.activityAttempts} | ${l.timers} | ${l.signals} | ${l.upserts} | ${l.updates} | **${l.total}** |`, '');
-    lines.push('Not in histories, so not counted: activity heartbeats (the waits heartbeat; with zero provider delays few are sent, on real Hetzner about one per 8 s of waiting per activity) and queries (the API sends none).', '');
+    lines.push('Not in histories, so not counted: activity heartbeats (billable on Temporal Cloud: none for an activity shorter than 2 s, then at most one per 4 s, so with zero provider delays almost none; on real Hetzner about one per 4 s of waiting) and queries (the API sends none).', '');
   }
   for (const m of [f.idleMemory, f.idleMemory?.smallerCache]) {
     if (!m) continue;
