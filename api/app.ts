@@ -28,6 +28,9 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Behind a reverse proxy every ready callback would otherwise come from the proxy's address and
+  // share one per-IP budget; X-Forwarded-For is believed only from the proxies named here.
+  if (deps.config.api.trustProxy !== undefined) app.set('trust proxy', deps.config.api.trustProxy);
   // First: counts every request below it; answers GET /metrics (not logged, not counted).
   app.use(createApiMetrics().handler);
   app.use(requestLogger(deps.logger));

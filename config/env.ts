@@ -48,6 +48,12 @@ const envSchema = z.object({
   BILLING_WEBHOOK_URL: z.url().optional(),
   API_PORT: z.coerce.number().int().min(1).max(65535).default(2222),
   API_URL: z.url().default('http://127.0.0.1:2222'),
+  // Express's "trust proxy": hops (a number) or the proxies' addresses/subnets (comma list, or
+  // loopback / linklocal / uniquelocal). Never "true": any client could then choose its own IP.
+  API_TRUST_PROXY: z
+    .string()
+    .regex(/^(\d+|[0-9a-fA-F.:/, ]+|loopback|linklocal|uniquelocal)$/, 'expected a number of hops, addresses or subnets, or loopback/linklocal/uniquelocal')
+    .optional(),
   PROVISION_READY_TIMEOUT: durationMs.default(15 * 60_000),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
@@ -69,7 +75,8 @@ export interface Config {
   apiKeys: ApiKeyPair[];
   callbackSecret: string;
   billingWebhookUrl: string | undefined;
-  api: { port: number; publicUrl: string };
+  /** trustProxy: Express's "trust proxy" (API_TRUST_PROXY); unset: the socket's address is the client. */
+  api: { port: number; publicUrl: string; trustProxy?: number | string };
   provisionReadyTimeoutMs: number;
   logLevel: string;
   /** A workflow bundle built ahead (`npm run build:workflows`); unset: the worker bundles at start. */
@@ -106,7 +113,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys,
     callbackSecret: e.CALLBACK_SECRET,
     billingWebhookUrl: e.BILLING_WEBHOOK_URL,
-    api: { port: e.API_PORT, publicUrl: e.API_URL.replace(/\/$/, '') },
+    api: {
+      port: e.API_PORT,
+      publicUrl: e.API_URL.replace(/\/$/, ''),
+      trustProxy: e.API_TRUST_PROXY === undefined ? undefined : /^\d+$/.test(e.API_TRUST_PROXY) ? Number(e.API_TRUST_PROXY) : e.API_TRUST_PROXY,
+    },
     provisionReadyTimeoutMs: e.PROVISION_READY_TIMEOUT,
     logLevel: e.LOG_LEVEL,
     workflowBundlePath: e.WORKFLOW_BUNDLE,

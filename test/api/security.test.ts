@@ -248,6 +248,19 @@ describe('rate limits', () => {
       expect(res.headers['retry-after']).toBeDefined();
     }
   });
+
+  it('counts ready callbacks per forwarded client only behind a trusted proxy (API_TRUST_PROXY)', async () => {
+    const limits = { perKeyPerMinute: 100, perIpPerMinute: 2 };
+    const ready = (app: express.Express, client: string) => request(app).post(`/api/instances/${UNKNOWN}/ready`).set('X-Forwarded-For', client);
+    const behindProxy = createApp({ ...h.deps, config: { ...h.config, api: { ...h.config.api, trustProxy: 'loopback' } }, rateLimits: limits });
+    for (let i = 0; i < 2; i++) await ready(behindProxy, '198.51.100.7').expect(401);
+    await ready(behindProxy, '198.51.100.7').expect(429);
+    await ready(behindProxy, '198.51.100.8').expect(401); // another VPS, its own budget
+    // Without it the header is not believed: a client cannot escape the limit by inventing addresses.
+    const direct = createApp({ ...h.deps, rateLimits: limits });
+    for (let i = 0; i < 2; i++) await ready(direct, `198.51.100.${10 + i}`).expect(401);
+    await ready(direct, '198.51.100.99').expect(429);
+  });
 });
 
 describe('the error envelope', () => {

@@ -34,6 +34,14 @@ describe('configuration', () => {
     }
   });
 
+  it('reads API_TRUST_PROXY as hops or proxy addresses, never as "trust everyone"', () => {
+    expect(loadConfig(valid).api.trustProxy).toBeUndefined();
+    expect(loadConfig({ ...valid, API_TRUST_PROXY: '1' }).api.trustProxy).toBe(1);
+    expect(loadConfig({ ...valid, API_TRUST_PROXY: 'loopback' }).api.trustProxy).toBe('loopback');
+    expect(loadConfig({ ...valid, API_TRUST_PROXY: '10.0.0.0/8, 192.168.1.2' }).api.trustProxy).toBe('10.0.0.0/8, 192.168.1.2');
+    expect(() => loadConfig({ ...valid, API_TRUST_PROXY: 'true' })).toThrow(/API_TRUST_PROXY/);
+  });
+
   it('accepts several signing pairs for key rotation', () => {
     const config = loadConfig({ ...valid, WHMCS_API_KEYS: `k2:${'x'.repeat(16)}, k3:${'y'.repeat(16)}` });
     expect(config.apiKeys.map((k) => k.key)).toEqual(['k1', 'k2', 'k3']);
