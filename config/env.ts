@@ -30,6 +30,9 @@ const durationMs = z
     return n * ({ ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
   });
 
+/** Workflows a worker keeps cached when WORKER_MAX_CACHED_WORKFLOWS is unset (why: workers/worker.ts). */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
+
 const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hostflow'),
@@ -56,7 +59,7 @@ const envSchema = z.object({
     .optional(),
   PROVISION_READY_TIMEOUT: durationMs.default(15 * 60_000),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(DEFAULT_MAX_CACHED_WORKFLOWS),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

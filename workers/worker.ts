@@ -2,6 +2,7 @@
 // number of copies can share the queue.
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/env';
 import { keepAliveInterceptor } from '../activities/keep-alive';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -14,13 +15,13 @@ export interface HostflowWorkerOptions {
   /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
-  /** Default 200 (WORKER_MAX_CACHED_WORKFLOWS). */
+  /** Default DEFAULT_MAX_CACHED_WORKFLOWS (WORKER_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: number;
 }
 
 /** How Hostflow's workers are tuned; the benchmarks' no-op twin runs with the same settings, so
  * the two differ only in what they run. */
-export function workerTuning(maxCachedWorkflows = 200) {
+export function workerTuning(maxCachedWorkflows = DEFAULT_MAX_CACHED_WORKFLOWS) {
   return {
     // Activities mostly wait on HTTP; many can run at once without loading the CPU.
     maxConcurrentActivityTaskExecutions: 200,
