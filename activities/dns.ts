@@ -1,7 +1,7 @@
 // DNS activities: one A record `<subdomain>.<domain>` per instance, found by exact name before
 // anything is created, so a retried or duplicated attempt never adds a second record.
 import { eq } from 'drizzle-orm';
-import type { InstanceSpec } from '../workflows/definitions';
+import type { InstanceSpec } from '../workflows/domain';
 import { instances } from '../schema/tables';
 import { RECORD_ALREADY_EXISTS } from './cloudflare-client';
 import type { ActivityDeps } from './deps';

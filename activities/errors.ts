@@ -1,18 +1,7 @@
-// The small, named set of failures activities raise, so workflows can branch on `type` and an
+// How activities turn what a provider said into the named failures of workflows/failure-types.ts, so workflows can branch on `type` and an
 // operator reading the Web UI at 3 a.m. sees what broke, where, and what to do.
 import { ApplicationFailure } from '@temporalio/activity';
-
-export const ErrorType = {
-  /** The provider refused for good (forbidden, invalid input, resource limit): retrying won't help. */
-  ProviderRefused: 'ProviderRefused',
-  /** The request itself is wrong for this instance (e.g. resize to a smaller disk): the operation fails, the instance stays as it was. */
-  OperationRefused: 'OperationRefused',
-  /** Hostflow's own inputs are inconsistent (a bug or a hand-edited read model). */
-  InvalidInput: 'InvalidInput',
-  /** A provider action finished with status error. */
-  ActionFailed: 'ActionFailed',
-} as const;
-export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
+import { FailureType } from '../workflows/failure-types';
 
 export type Provider = 'Hetzner' | 'Cloudflare' | 'SMTP' | 'billing webhook' | 'Postgres';
 
@@ -55,7 +44,7 @@ export function classify(error: unknown, what: string): Error {
     });
   }
   return ApplicationFailure.create({
-    type: ErrorType.ProviderRefused,
+    type: FailureType.ProviderRefused,
     message: `${message}. Retrying will not help: fix the cause at ${error.provider}; the instance then waits in "attention" for an operator.`,
     nonRetryable: true,
     details: [{ provider: error.provider, status: error.status, code: error.code }],
@@ -63,5 +52,5 @@ export function classify(error: unknown, what: string): Error {
 }
 
 export function operationRefused(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: ErrorType.OperationRefused, message, nonRetryable: true });
+  return ApplicationFailure.create({ type: FailureType.OperationRefused, message, nonRetryable: true });
 }

@@ -3,12 +3,13 @@
 // and waits resume from the heartbeat of the attempt that died.
 import { ApplicationFailure } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
-import type { InstanceSpec, Resources } from '../workflows/definitions';
+import type { InstanceSpec, Resources } from '../workflows/domain';
 import { callbackToken } from '../config/callback-token';
 import { instances } from '../schema/tables';
 import { GATEWAY_PORT, renderCloudInit } from './cloud-init';
 import type { ActivityDeps } from './deps';
-import { classify, ErrorType, operationRefused, ProviderError } from './errors';
+import { FailureType } from '../workflows/failure-types';
+import { classify, operationRefused, ProviderError } from './errors';
 import type { HetznerClient, HetznerServer, PowerCommand } from './hetzner-client';
 import { heartbeat, pollUntil, previousHeartbeat } from './poll';
 
@@ -42,7 +43,7 @@ export function createHetznerActivities(deps: ActivityDeps) {
     const server = serverId === undefined ? undefined : await call(`read server ${serverId}`, () => hetzner.getServer(serverId));
     if (!server) {
       throw ApplicationFailure.create({
-        type: ErrorType.InvalidInput,
+        type: FailureType.InvalidInput,
         nonRetryable: true,
         message: `Instance ${instance.instanceId} (${instance.subdomain}) has no server at Hetzner (server id ${serverId ?? 'unknown'}). Check the Hetzner console; "skip" leaves the instance as it was, "abort" terminates it.`,
       });
@@ -63,7 +64,7 @@ export function createHetznerActivities(deps: ActivityDeps) {
     );
     if (action?.status === 'error') {
       throw ApplicationFailure.create({
-        type: ErrorType.ActionFailed,
+        type: FailureType.ActionFailed,
         nonRetryable: true,
         message: `${what}: Hetzner action ${actionId} (${action.command}) failed: ${action.error?.code ?? 'error'}: ${action.error?.message ?? 'no message'}`,
       });
@@ -102,7 +103,7 @@ export function createHetznerActivities(deps: ActivityDeps) {
         const serverType = deps.catalog.serverTypes[instance.plan as keyof typeof deps.catalog.serverTypes];
         const location = deps.catalog.locations[instance.region as keyof typeof deps.catalog.locations];
         if (!serverType || !location) {
-          throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: `${what}: plan ${instance.plan} or region ${instance.region} is not in the catalog` });
+          throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `${what}: plan ${instance.plan} or region ${instance.region} is not in the catalog` });
         }
         const userData = renderCloudInit({
           instance_id: instance.instanceId,
@@ -130,7 +131,7 @@ export function createHetznerActivities(deps: ActivityDeps) {
           const [named] = await call(what, () => hetzner.listServers({ name }));
           if (named?.labels[INSTANCE_LABEL] !== instance.instanceId) {
             throw ApplicationFailure.create({
-              type: ErrorType.ProviderRefused,
+              type: FailureType.ProviderRefused,
               nonRetryable: true,
               message: `${what}: Hetzner already has a server named ${name} (id ${named?.id ?? '?'}) that does not belong to this instance. Rename or delete it in the Hetzner console, then send "retry".`,
             });

@@ -2,32 +2,10 @@
 // and an audit event. One transaction per call, idempotent (upserts and a dedupe key), so a
 // retried attempt changes nothing the first one already wrote.
 import { eq, sql } from 'drizzle-orm';
-import type { InstanceStatus, OperationRequest, OperationStatus, Resources } from '../workflows/definitions';
+import { isFinalOperationStatus } from '../workflows/statuses';
+import type { TransitionRecord } from '../workflows/transition-record';
 import { events, instances, operations } from '../schema/tables';
 import type { ActivityDeps } from './deps';
-
-export interface OperationRecord {
-  request: OperationRequest;
-  status: OperationStatus;
-  workflowId: string;
-  error?: string;
-}
-
-export interface TransitionRecord {
-  instanceId: string;
-  status: InstanceStatus;
-  plan?: string;
-  resources?: Resources;
-  /** undefined leaves it; null clears it. */
-  lastError?: string | null;
-  currentOperationId?: string | null;
-  /** What the VPS reported in its ready callback. */
-  openclawVersion?: string;
-  operations?: OperationRecord[];
-  event: { key: string; kind: string; message: string; data?: Record<string, unknown> };
-}
-
-const FINAL: OperationStatus[] = ['succeeded', 'failed', 'cancelled', 'rejected'];
 
 export function createRecordActivities(deps: ActivityDeps) {
   return {
@@ -47,7 +25,7 @@ export function createRecordActivities(deps: ActivityDeps) {
             requestedBy: op.request.requestedBy,
             error: op.error ?? null,
             startedAt: op.status === 'running' ? now : null,
-            finishedAt: FINAL.includes(op.status) ? now : null,
+            finishedAt: isFinalOperationStatus(op.status) ? now : null,
           };
           await tx
             .insert(operations)

@@ -3,7 +3,7 @@
 // drift. Request objects are strict: an unknown field is a 400, not silently dropped.
 import { z } from 'zod';
 import { PLANS, REGIONS } from '../config/catalog';
-import { INSTANCE_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../workflows/definitions';
+import { INSTANCE_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../workflows/statuses';
 import { ERROR_CODES } from './errors';
 
 const MAX_INT32 = 2_147_483_647;

@@ -11,17 +11,10 @@ import {
   type SignalDefinition,
   type WorkflowSignalWithStartOptions,
 } from '@temporalio/client';
-import {
-  INSTANCE_WORKFLOW_TYPE,
-  instanceWorkflowId,
-  provisionWorkflowId,
-  readySignal,
-  requestOperationSignal,
-  instanceSearchAttributes,
-  type InstanceWorkflowInput,
-  type OperationRequest,
-  type ReadyPayload,
-} from '../workflows/definitions';
+import type { InstanceWorkflowInput, OperationRequest, ReadyPayload } from '../workflows/domain';
+import { INSTANCE_WORKFLOW_TYPE, instanceWorkflowId, provisionWorkflowId } from '../workflows/ids';
+import { readySignal, requestOperationSignal } from '../workflows/messages';
+import { instanceSearchAttributes } from '../workflows/search-attributes';
 
 export interface TemporalGateway {
   /**

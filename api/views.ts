@@ -1,6 +1,6 @@
 // Read-model rows → the API's JSON (snake_case, ISO timestamps).
 import type { InstanceRow, OperationRow } from '../schema/tables';
-import type { InstanceStatus, OperationStatus, OperationType } from '../workflows/definitions';
+import type { InstanceStatus, OperationStatus, OperationType } from '../workflows/statuses';
 import type { InstanceView, OperationView } from './schemas';
 
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());

@@ -8,11 +8,9 @@ import * as http from 'node:http';
 import { createBody } from './drive';
 import { signedHeaders, type Harness } from './harness';
 import { closedLoop, ratio, summarize, type Summary } from './stats';
-import {
-  INSTANCE_WORKFLOW_TYPE,
-  requestOperationSignal,
-  instanceSearchAttributes,
-} from '../workflows/definitions';
+import { INSTANCE_WORKFLOW_TYPE } from '../workflows/ids';
+import { requestOperationSignal } from '../workflows/messages';
+import { instanceSearchAttributes } from '../workflows/search-attributes';
 
 interface Side {
   perSecond: number;

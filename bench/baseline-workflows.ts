@@ -6,7 +6,7 @@
 // shape, with no provider, database or HTTP work in it.
 import { condition, defineSignal, executeChild, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type * as activities from './baseline-activities';
-import { SA_OPERATION } from '../workflows/definitions';
+import { SA_OPERATION } from '../workflows/search-attributes';
 
 /** How many of each event one Hostflow operation makes; bench/billable-actions.ts reads them from histories. */
 export interface OperationShape {

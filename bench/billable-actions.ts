@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { OperationShape } from './baseline-workflows';
 import { LIFECYCLE, request, untilFinalViaApi } from './drive';
 import type { Harness } from './harness';
-import type { OperationType } from '../workflows/definitions';
+import type { OperationType } from '../workflows/statuses';
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
 

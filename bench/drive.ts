@@ -4,7 +4,7 @@
 // load the API it measures.
 import type { Harness } from './harness';
 import { nowMs, sleep } from './stats';
-import { OPERATION_TYPES, type OperationType } from '../workflows/definitions';
+import { OPERATION_TYPES, type OperationType } from '../workflows/statuses';
 
 export const LIFECYCLE: readonly OperationType[] = OPERATION_TYPES; // provision → … → terminate
 const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'rejected']);

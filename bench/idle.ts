@@ -8,11 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { countActions, fetchEvents } from './billable-actions';
 import type { Harness } from './harness';
 import { nowMs, round, sleep } from './stats';
-import {
-  INSTANCE_WORKFLOW_TYPE,
-  instanceSearchAttributes,
-  stateQuery,
-} from '../workflows/definitions';
+import { INSTANCE_WORKFLOW_TYPE } from '../workflows/ids';
+import { stateQuery } from '../workflows/messages';
+import { instanceSearchAttributes } from '../workflows/search-attributes';
 
 export interface IdleActionsResult {
   instanceId: string;

@@ -8,7 +8,7 @@ import type { OperationShape } from './baseline-workflows';
 import { LIFECYCLE, request, untilFinalViaApi } from './drive';
 import type { Harness } from './harness';
 import { nowMs, ratio, summarize, type Summary } from './stats';
-import type { OperationType } from '../workflows/definitions';
+import type { OperationType } from '../workflows/statuses';
 
 export interface OverheadResult {
   lifecycles: number;

@@ -16,7 +16,7 @@ import { machineInfo, temporalInfo, toMarkdown, writeReport, type FigureName, ty
 import { measureScaleOut } from './scale-out';
 import { round, sleep } from './stats';
 import { sweep, throughputResult } from './throughput';
-import type { OperationType } from '../workflows/definitions';
+import type { OperationType } from '../workflows/statuses';
 
 const FULL = {
   overheadLifecycles: 34, // 204 operations

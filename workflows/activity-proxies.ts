@@ -2,7 +2,7 @@
 // workflow. Tests may shorten the back-off (OperationTimings.retry); production keeps these.
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { OperationTimings, RetryTuning } from './definitions';
+import type { OperationTimings, RetryTuning } from './domain';
 
 // Every policy has a short heartbeat timeout: the worker's keep-alive (activities/keep-alive.ts)
 // heartbeats every running activity, so a worker that dies mid-activity is noticed in seconds and

@@ -1,15 +1,8 @@
 // Reading a failure that came back from a child workflow or an activity: its type (from the
-// small set in activities/errors.ts, or a workflow's own) and the message an operator should see.
+// small set in failure-types.ts, or a workflow's own) and the message an operator should see.
 import { ApplicationFailure, isCancellation, TemporalFailure } from '@temporalio/workflow';
 
-export const FailureType = {
-  ProvisionFailed: 'ProvisionFailed',
-  CompensationFailed: 'CompensationFailed',
-  ReadyTimeout: 'ReadyTimeout',
-  OperationRefused: 'OperationRefused',
-  /** provision: the VPS is ready, the welcome e-mail or billing notice is not sent (details: ResumeAfterReady). */
-  ReadyButNotNotified: 'ReadyButNotNotified',
-} as const;
+export { FailureType } from './failure-types';
 
 export interface FailureInfo {
   type: string | undefined;

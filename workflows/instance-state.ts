@@ -1,18 +1,8 @@
 // The entity's state and its bookkeeping, as a plain class: no Temporal calls, so every rule here
 // is unit-tested without a server. The workflow (instance-workflow.ts) wires signals to it and
 // runs what it decides.
-import {
-  DEFAULT_TIMINGS,
-  type CarriedState,
-  type InstanceSpec,
-  type InstanceStateView,
-  type InstanceStatus,
-  type InstanceWorkflowInput,
-  type OperationRequest,
-  type OperationTimings,
-  type OperationView,
-  type Resources,
-} from './definitions';
+import { DEFAULT_TIMINGS, type CarriedState, type InstanceSpec, type InstanceStateView, type InstanceWorkflowInput, type OperationRequest, type OperationTimings, type OperationView, type Resources } from './domain';
+import type { InstanceStatus } from './statuses';
 import { isStable, TRANSITIONAL_STATUS } from './transitions';
 
 /** Keys older than this many are forgotten; a billing system retries within minutes, not months. */

@@ -16,31 +16,13 @@ import {
   workflowInfo,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import type { TransitionRecord } from '../activities/records';
+import type { TransitionRecord } from './transition-record';
 import { activitiesFor } from './activity-proxies';
-import {
-  abortSignal,
-  operationWorkflowId,
-  requestOperationSignal,
-  retrySignal,
-  instanceSearchAttributes,
-  SA_CUSTOMER_ID,
-  SA_INSTANCE_ID,
-  SA_INSTANCE_STATUS,
-  SA_OPERATION,
-  SA_PLAN,
-  SA_REGION,
-  skipSignal,
-  stateQuery,
-  type InstanceStateView,
-  type InstanceWorkflowInput,
-  type OperationInput,
-  type OperationOutcome,
-  type OperationRequest,
-  type OperationStatus,
-  type OperationType,
-  type ResumeAfterReady,
-} from './definitions';
+import type { InstanceStateView, InstanceWorkflowInput, OperationInput, OperationOutcome, OperationRequest, ResumeAfterReady } from './domain';
+import { operationWorkflowId } from './ids';
+import { abortSignal, requestOperationSignal, retrySignal, skipSignal, stateQuery } from './messages';
+import { instanceSearchAttributes, SA_CUSTOMER_ID, SA_INSTANCE_ID, SA_INSTANCE_STATUS, SA_OPERATION, SA_PLAN, SA_REGION } from './search-attributes';
+import type { OperationStatus, OperationType } from './statuses';
 import { describeFailure, FailureType } from './failures';
 import { InstanceState } from './instance-state';
 import { provisionWorkflow } from './provision-workflow';

@@ -3,7 +3,8 @@
 // DNS record and the server are removed again, so nothing billable is left behind.
 import { ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
-import { readySignal, type OperationInput, type OperationOutcome, type ReadyPayload, type Resources, type ResumeAfterReady } from './definitions';
+import type { OperationInput, OperationOutcome, ReadyPayload, Resources, ResumeAfterReady } from './domain';
+import { readySignal } from './messages';
 import { describeFailure, FailureType } from './failures';
 import { togetherFromRevision2 } from './revisions';
 import { minutes, serverLabel } from './summaries';

@@ -6,7 +6,7 @@
 // Revision 2: the customer e-mail and the billing notice of an operation are sent at the same time
 // (each is idempotent and neither needs the other), and terminate removes the DNS record before
 // the server, so the name never points at an address Hetzner may hand to someone else.
-import type { OperationInput } from './definitions';
+import type { OperationInput } from './domain';
 
 export const CURRENT_REVISION = 2;
 

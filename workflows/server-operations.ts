@@ -2,7 +2,7 @@
 // Each is a child workflow of the instance, so the Web UI shows every step of each one.
 import { setCurrentDetails } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
-import type { OperationInput, OperationOutcome } from './definitions';
+import type { OperationInput, OperationOutcome } from './domain';
 import { togetherFromRevision2 } from './revisions';
 import { serverLabel } from './summaries';
 

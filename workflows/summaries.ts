@@ -1,5 +1,6 @@
 // Text operators read in the Web UI: one line per workflow, naming the instance, plan and region.
-import type { InstanceSpec, OperationType } from './definitions';
+import type { InstanceSpec } from './domain';
+import type { OperationType } from './statuses';
 
 const TITLES: Record<OperationType, string> = {
   provision: 'Provision',

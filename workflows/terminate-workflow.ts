@@ -3,7 +3,7 @@
 // failed or half-rolled-back provision: each step treats "already gone" as done.
 import { setCurrentDetails } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
-import type { OperationInput, OperationOutcome } from './definitions';
+import type { OperationInput, OperationOutcome } from './domain';
 import { revisionOf, togetherFromRevision2 } from './revisions';
 import { serverLabel } from './summaries';
 

@@ -1,6 +1,6 @@
 // The lifecycle table of DESIGN.md, written once. Pure: the entity workflow decides with it,
 // and the API imports it for early 409s on requests that can never become valid.
-import type { InstanceStatus, OperationType } from './definitions';
+import type { InstanceStatus, OperationType } from './statuses';
 
 export type Verdict = { kind: 'run' } | { kind: 'noop'; reason: string } | { kind: 'reject'; reason: string };
 

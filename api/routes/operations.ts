@@ -2,7 +2,7 @@
 // and reading their progress.
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
-import type { OperationArgs } from '../../workflows/definitions';
+import type { OperationArgs } from '../../workflows/domain';
 import type { RouteContext } from '../deps';
 import { ApiError } from '../errors';
 import { findInstance, findOperation, listOperations } from '../read-model';

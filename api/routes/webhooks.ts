@@ -2,7 +2,7 @@
 //   InvoicePaid → unsuspend, ServiceCancelled → terminate, ServiceUpgrade → resize.
 // Any other event is logged and answered 202 without effect, so WHMCS stops retrying it.
 import { Router } from 'express';
-import type { OperationArgs } from '../../workflows/definitions';
+import type { OperationArgs } from '../../workflows/domain';
 import type { RouteContext } from '../deps';
 import { ApiError } from '../errors';
 import { findInstanceByServiceId } from '../read-model';

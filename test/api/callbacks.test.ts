@@ -2,7 +2,7 @@ import request from 'supertest';
 import { callbackToken } from '../../config/callback-token';
 import { createApp } from '../../api/app';
 import { openDatabase } from '../../schema/db';
-import { instanceWorkflowId, provisionWorkflowId } from '../../workflows/definitions';
+import { instanceWorkflowId, provisionWorkflowId } from '../../workflows/ids';
 import { createBody, rowCounts, setStatus, signed, startHarness, type Harness } from './support';
 
 let h: Harness;

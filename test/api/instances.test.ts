@@ -1,4 +1,5 @@
-import { instanceWorkflowId, SA_CUSTOMER_ID, SA_INSTANCE_ID, SA_INSTANCE_STATUS, SA_OPERATION, SA_PLAN, SA_REGION } from '../../workflows/definitions';
+import { instanceWorkflowId } from '../../workflows/ids';
+import { SA_CUSTOMER_ID, SA_INSTANCE_ID, SA_INSTANCE_STATUS, SA_OPERATION, SA_PLAN, SA_REGION } from '../../workflows/search-attributes';
 import { createBody, rowCounts, setStatus, signed, startHarness, type Harness } from './support';
 
 let h: Harness;

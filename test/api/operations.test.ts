@@ -1,4 +1,4 @@
-import { instanceWorkflowId } from '../../workflows/definitions';
+import { instanceWorkflowId } from '../../workflows/ids';
 import { createBody, rowCounts, setStatus, signed, startHarness, type Harness } from './support';
 
 let h: Harness;

@@ -1,6 +1,7 @@
 // An operation that cannot finish on its own parks the instance in `attention` until an operator
 // signals retry, skip or abort; each resumes the instance correctly.
-import { abortSignal, instanceWorkflowId, retrySignal, skipSignal } from '../../workflows/definitions';
+import { instanceWorkflowId } from '../../workflows/ids';
+import { abortSignal, retrySignal, skipSignal } from '../../workflows/messages';
 import { billingEvents, createInstance, entityState, leftovers, mailSubjects, requestOperation, untilEntity, untilOperationDone, untilStatus, type Created } from '../support/lifecycle';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { serversOf } from '../support/world';

@@ -1,6 +1,7 @@
 // Continue-as-new (every 2 started operations here) carries the instance's state, its queue and the
 // idempotency keys it has seen into the next run.
-import { instanceWorkflowId, requestOperationSignal } from '../../workflows/definitions';
+import { instanceWorkflowId } from '../../workflows/ids';
+import { requestOperationSignal } from '../../workflows/messages';
 import { createInstance, entityState, mailSubjects, operationsOf, requestOperation, untilOperationDone, untilStatus } from '../support/lifecycle';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { serversOf } from '../support/world';

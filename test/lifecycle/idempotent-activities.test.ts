@@ -2,7 +2,7 @@
 // shows a naive create-then-retry making two servers): the provider answered nothing, Temporal
 // retries the activity, and exactly one server, one record, no leftovers come out of it.
 import { createActivities, type Activities } from '../../activities';
-import type { InstanceSpec } from '../../workflows/definitions';
+import type { InstanceSpec } from '../../workflows/domain';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { startStack, type Stack } from '../support/stack';
 import { recordsNamed, serversOf } from '../support/world';

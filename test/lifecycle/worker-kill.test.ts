@@ -5,7 +5,8 @@
 // while it runs (activities/keep-alive.ts), so each kill is noticed by the 5 s heartbeat timeout,
 // never a start-to-close timeout, and one instance is enough.
 import { decodeTimeoutType } from '@temporalio/common';
-import { operationWorkflowId, type OperationType } from '../../workflows/definitions';
+import { operationWorkflowId } from '../../workflows/ids';
+import type { OperationType } from '../../workflows/statuses';
 import { billingEvents, createInstance, requestOperation, untilOperationDone, untilStatus, type Created, type OperationPath } from '../support/lifecycle';
 import { startStack, type Stack } from '../support/stack';
 import { serverCensus, serversOf, type ServerCensus } from '../support/world';

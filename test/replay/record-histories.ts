@@ -7,7 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { abortSignal, retrySignal, instanceWorkflowId } from '../../workflows/definitions';
+import { instanceWorkflowId } from '../../workflows/ids';
+import { abortSignal, retrySignal } from '../../workflows/messages';
 import globalSetup from '../support/global-setup';
 import globalTeardown from '../support/global-teardown';
 import { createInstance, getInstance, requestOperation, untilEntity, untilOperationDone, untilStatus } from '../support/lifecycle';

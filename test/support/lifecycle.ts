@@ -1,7 +1,8 @@
 // Driving instances through the API as a billing system does, and reading back what happened:
 // the read model (API), the entity's `state` query, and what the sandbox providers hold.
-import type { InstanceStateView } from '../../workflows/definitions';
-import { instanceWorkflowId, stateQuery } from '../../workflows/definitions';
+import type { InstanceStateView } from '../../workflows/domain';
+import { instanceWorkflowId } from '../../workflows/ids';
+import { stateQuery } from '../../workflows/messages';
 import { eventually, type Stack } from './stack';
 import { mailsTo, recordsNamed, serversOf } from './world';
 

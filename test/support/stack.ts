@@ -11,7 +11,7 @@ import pino from 'pino';
 import { createApp } from '../../api/app';
 import type { RateLimits } from '../../api/rate-limit';
 import { createTemporalGateway, type TemporalGateway } from '../../api/temporal-gateway';
-import type { InstanceWorkflowInput } from '../../workflows/definitions';
+import type { InstanceWorkflowInput } from '../../workflows/domain';
 import { loadConfig, type Config } from '../../config/env';
 import { openDatabase, type DatabaseHandle } from '../../schema/db';
 import { sandboxProviderEnv, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';

@@ -1,4 +1,4 @@
-import type { OperationRequest } from '../../workflows/definitions';
+import type { OperationRequest } from '../../workflows/domain';
 import { InstanceState, MAX_SEEN_KEYS } from '../../workflows/instance-state';
 
 const instance = { instanceId: 'i-1', customerId: '7', serviceId: '42', plan: 'starter', region: 'eu-frankfurt', subdomain: 'acme', sshKeys: [] };

@@ -1,4 +1,4 @@
-import { OPERATION_TYPES, type InstanceStatus } from '../../workflows/definitions';
+import { OPERATION_TYPES, type InstanceStatus } from '../../workflows/statuses';
 import { canEverRun, decide } from '../../workflows/transitions';
 
 describe('the lifecycle table', () => {

@@ -1,30 +1,6 @@
-// Messages, names and shapes shared by the API, the worker and the workflows.
-// Pure types and SDK definitions only: this file is imported into the workflow sandbox.
-import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-
-export const DEFAULT_TASK_QUEUE = 'hostflow';
-
-export const INSTANCE_STATUSES = [
-  'provisioning',
-  'running',
-  'suspending',
-  'suspended',
-  'resuming',
-  'resizing',
-  'rebooting',
-  'terminating',
-  'terminated',
-  'failed',
-  'attention',
-] as const;
-export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
-
-export const OPERATION_TYPES = ['provision', 'suspend', 'unsuspend', 'resize', 'reboot', 'terminate'] as const;
-export type OperationType = (typeof OPERATION_TYPES)[number];
-
-export const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'rejected'] as const;
-export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+// The shapes workflows pass around: the instance, an operation request and its outcome, the
+// entity's input, carried state and query answer. Types only (plus the default timings).
+import type { InstanceStatus, OperationStatus, OperationType } from './statuses';
 
 /** What the instance is, as the workflows see it. No e-mail address, no secret. */
 export interface InstanceSpec {
@@ -145,19 +121,6 @@ export interface InstanceStateView {
   attention?: { operation: OperationView; error: string; since: string };
 }
 
-export const requestOperationSignal = defineSignal<[OperationRequest]>('requestOperation');
-export const readySignal = defineSignal<[ReadyPayload]>('ready');
-export const retrySignal = defineSignal<[OperatorAction]>('retry');
-export const skipSignal = defineSignal<[OperatorAction]>('skip');
-export const abortSignal = defineSignal<[OperatorAction]>('abort');
-export const stateQuery = defineQuery<InstanceStateView>('state');
-
-export const instanceWorkflowId = (instanceId: string): string => `instance-${instanceId}`;
-export const operationWorkflowId = (instanceId: string, type: OperationType, seq: number): string =>
-  `instance-${instanceId}/${type}-${seq}`;
-/** Provision is always the instance's first operation, so its child id is known to the API. */
-export const provisionWorkflowId = (instanceId: string): string => operationWorkflowId(instanceId, 'provision', 1);
-
 /** Everything an entity workflow run starts with; `carried` is set only by continue-as-new. */
 export interface InstanceWorkflowInput {
   instance: InstanceSpec;
@@ -181,29 +144,3 @@ export interface CarriedState {
   lastError?: string;
   operationsRun: number;
 }
-
-// Search attributes operators filter on in the Web UI (all Keyword, registered from temporal-dev.yaml).
-export const SA_INSTANCE_ID = defineSearchAttributeKey('InstanceId', 'KEYWORD');
-export const SA_CUSTOMER_ID = defineSearchAttributeKey('CustomerId', 'KEYWORD');
-export const SA_PLAN = defineSearchAttributeKey('Plan', 'KEYWORD');
-export const SA_REGION = defineSearchAttributeKey('Region', 'KEYWORD');
-export const SA_INSTANCE_STATUS = defineSearchAttributeKey('InstanceStatus', 'KEYWORD');
-export const SA_OPERATION = defineSearchAttributeKey('Operation', 'KEYWORD');
-
-/** The six attributes every workflow of an instance starts with, in one place. */
-export function instanceSearchAttributes(
-  instance: Pick<InstanceSpec, 'instanceId' | 'customerId' | 'plan' | 'region'>,
-  status: InstanceStatus,
-  operation: OperationType | '',
-): SearchAttributePair[] {
-  return [
-    { key: SA_INSTANCE_ID, value: instance.instanceId },
-    { key: SA_CUSTOMER_ID, value: instance.customerId },
-    { key: SA_PLAN, value: instance.plan },
-    { key: SA_REGION, value: instance.region },
-    { key: SA_INSTANCE_STATUS, value: status },
-    { key: SA_OPERATION, value: operation },
-  ];
-}
-
-export const INSTANCE_WORKFLOW_TYPE = 'instanceWorkflow';

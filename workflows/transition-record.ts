@@ -1,0 +1,25 @@
+// What the entity asks the read model to write when an operation moves (activities/records.ts
+// writes it): the contract between the workflow side and the records activity.
+import type { OperationRequest, Resources } from './domain';
+import type { InstanceStatus, OperationStatus } from './statuses';
+
+export interface OperationRecord {
+  request: OperationRequest;
+  status: OperationStatus;
+  workflowId: string;
+  error?: string;
+}
+
+export interface TransitionRecord {
+  instanceId: string;
+  status: InstanceStatus;
+  plan?: string;
+  resources?: Resources;
+  /** undefined leaves it; null clears it. */
+  lastError?: string | null;
+  currentOperationId?: string | null;
+  /** What the VPS reported in its ready callback. */
+  openclawVersion?: string;
+  operations?: OperationRecord[];
+  event: { key: string; kind: string; message: string; data?: Record<string, unknown> };
+}
