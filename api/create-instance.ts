@@ -11,7 +11,7 @@ import type { InstanceWorkflowInput, OperationRequest } from '../workflows/domai
 import { provisionWorkflowId } from '../workflows/ids';
 import { pgErrorCode, UNIQUE_VIOLATION } from './db-errors';
 import { ApiError } from './errors';
-import { requestHash } from './idempotency';
+import { assertSameRequest, requestHash } from './idempotency';
 import { findInstanceByServiceId } from './read-model';
 import type { CreateInstanceBody } from './schemas';
 import type { TemporalGateway } from './temporal-gateway';
@@ -81,7 +81,7 @@ async function writeInstance(db: Database, body: CreateInstanceBody, context: Cr
           .where(and(eq(operations.type, 'provision'), eq(operations.idempotencyKey, context.idempotencyKey)))
           .limit(1);
         if (previous) {
-          if (previous.requestHash !== null && previous.requestHash !== hash) throw keyConflict();
+          assertSameRequest(previous.requestHash, hash);
           const [instance] = await tx.select().from(instances).where(eq(instances.id, previous.instanceId)).limit(1);
           if (instance) return { instance, operation: previous, created: false };
         }
@@ -152,10 +152,4 @@ async function existingInstance(db: Queryable, serviceId: number): Promise<Creat
     .limit(1);
   if (!operation) throw new Error(`instance ${instance.id} has no provision operation`);
   return { instance, operation, created: false };
-}
-
-function keyConflict(): ApiError {
-  return new ApiError('CONFLICT', 'this Idempotency-Key was already used with a different request', [
-    { path: 'Idempotency-Key', message: 'reused with a different body' },
-  ]);
 }

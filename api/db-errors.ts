@@ -37,10 +37,3 @@ export const UNIQUE_VIOLATION = '23505';
 export function isDatabaseUnavailable(error: unknown): boolean {
   return codes(error).some((code) => CONNECTION_CODES.has(code) || code.startsWith('08'));
 }
-
-export class DatabaseUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super('Postgres is unavailable', { cause });
-    this.name = 'DatabaseUnavailableError';
-  }
-}

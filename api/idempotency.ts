@@ -1,5 +1,10 @@
-// Idempotency-Key support: what makes two requests "the same", and the operation id a key maps to.
+// Idempotency-Key support: what makes two requests "the same", the 409 when they are not, and
+// the operation id a key maps to.
 import { createHash } from 'node:crypto';
+import { ApiError } from './errors';
+
+/** The 409's message for a key reused with another request; the OpenAPI document quotes it too. */
+export const KEY_REUSED_MESSAGE = 'this Idempotency-Key was already used with a different request';
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -17,6 +22,16 @@ function canonical(value: unknown): unknown {
 /** Hash of what a request asks for (after validation), insensitive to key order and whitespace. */
 export function requestHash(kind: string, payload: unknown): string {
   return createHash('sha256').update(JSON.stringify([kind, canonical(payload)])).digest('hex');
+}
+
+/**
+ * Refuse a request whose key names an earlier, different request (409 CONFLICT). A row the
+ * workflow wrote itself has no hash: nothing to compare, so it counts as the same request.
+ */
+export function assertSameRequest(storedHash: string | null, hash: string): void {
+  if (storedHash !== null && storedHash !== hash) {
+    throw new ApiError('CONFLICT', KEY_REUSED_MESSAGE, [{ path: 'Idempotency-Key', message: 'reused with a different body' }]);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
 import { ERROR_STATUS, type ErrorCode } from './errors';
+import { KEY_REUSED_MESSAGE } from './idempotency';
 import {
   CreateInstanceBody,
   CreateInstanceResponse,
@@ -36,7 +37,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND: no such instance or operation',
   INVALID_TRANSITION: 'INVALID_TRANSITION: the operation can never run on this instance',
-  CONFLICT: 'CONFLICT: Idempotency-Key reused with another body, or hostname taken',
+  CONFLICT: `CONFLICT: ${KEY_REUSED_MESSAGE}, or the hostname is taken`,
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE: the body is over 64 KiB',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json (UTF-8, uncompressed)',
   RATE_LIMITED: 'RATE_LIMITED: too many requests; see Retry-After',

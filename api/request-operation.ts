@@ -12,7 +12,7 @@ import type { InstanceStatus, OperationType } from '../workflows/statuses';
 import { canEverRun } from '../workflows/transitions';
 import { PROVISION_IDEMPOTENCY_KEY } from './create-instance';
 import { ApiError } from './errors';
-import { operationIdForKey, requestHash } from './idempotency';
+import { assertSameRequest, operationIdForKey, requestHash } from './idempotency';
 import { findOperationByKey } from './read-model';
 import { EntityWorkflowGoneError, type TemporalGateway } from './temporal-gateway';
 
@@ -100,11 +100,6 @@ export async function requestOperation(
 }
 
 function sameRequestOr409(row: OperationRow, hash: string): OperationRow {
-  // A row the workflow wrote itself has no hash: nothing to compare, so it is the same request.
-  if (row.requestHash !== null && row.requestHash !== hash) {
-    throw new ApiError('CONFLICT', 'this Idempotency-Key was already used with a different request', [
-      { path: 'Idempotency-Key', message: 'reused with a different body' },
-    ]);
-  }
+  assertSameRequest(row.requestHash, hash);
   return row;
 }

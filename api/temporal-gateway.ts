@@ -66,9 +66,24 @@ export interface GatewayOptions {
   pingTimeoutMs?: number;
 }
 
-// gRPC codes that mean "not now" rather than "never": UNAVAILABLE, DEADLINE_EXCEEDED,
-// RESOURCE_EXHAUSTED, CANCELLED, ABORTED.
-const TRANSIENT_GRPC_CODES = new Set([14, 4, 8, 1, 10]);
+// The gRPC status codes the gateway tells apart. @grpc/grpc-js names them too, but it reaches us
+// only through @temporalio/client, so we name the few we read rather than import a transitive package.
+const GrpcStatus = {
+  CANCELLED: 1,
+  DEADLINE_EXCEEDED: 4,
+  RESOURCE_EXHAUSTED: 8,
+  ABORTED: 10,
+  UNAVAILABLE: 14,
+} as const;
+
+/** Codes that mean "not now" rather than "never": the API answers 503 and the caller retries. */
+const TRANSIENT_GRPC_CODES: ReadonlySet<number> = new Set([
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+  GrpcStatus.CANCELLED,
+  GrpcStatus.ABORTED,
+]);
 
 function isTransient(error: unknown): boolean {
   if (isGrpcDeadlineError(error)) return true;

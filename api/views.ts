@@ -1,5 +1,6 @@
 // Read-model rows → the API's JSON (snake_case, ISO timestamps).
 import type { InstanceRow, OperationRow } from '../schema/tables';
+import { instanceUrl } from '../workflows/ids';
 import type { InstanceStatus, OperationStatus, OperationType } from '../workflows/statuses';
 import type { InstanceView, OperationView } from './schemas';
 
@@ -25,10 +26,6 @@ export function operationView(row: OperationRow): OperationView {
     started_at: iso(row.startedAt),
     finished_at: iso(row.finishedAt),
   };
-}
-
-export function instanceUrl(subdomain: string, domain: string): string {
-  return `https://${subdomain}.${domain}`;
 }
 
 export function instanceView(row: InstanceRow, currentOperation: OperationRow | null, domain: string): InstanceView {

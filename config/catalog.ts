@@ -27,7 +27,3 @@ export const DEFAULT_CATALOG: Catalog = {
   },
   image: 'ubuntu-24.04',
 };
-
-export function isPlan(value: unknown): value is Plan {
-  return typeof value === 'string' && (PLANS as readonly string[]).includes(value);
-}

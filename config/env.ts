@@ -1,6 +1,7 @@
 // The one place that reads process.env. Every process calls loadConfig() once at start and
 // refuses to run with a message that names every bad value, not just the first.
 import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../workflows/ids';
 import { DEFAULT_CATALOG, type Catalog } from './catalog';
 
 const apiKeyPairs = z
@@ -35,7 +36,7 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
 
 const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('hostflow'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   HETZNER_API_TOKEN: z.string().min(1),
   HETZNER_API_URL: z.url().default('https://api.hetzner.cloud/v1'),
   CLOUDFLARE_API_TOKEN: z.string().min(1),

@@ -22,8 +22,3 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   });
   return { db: drizzle(sql, { schema: tables }), sql, close: () => sql.end({ timeout: 5 }) };
 }
-
-/** A cheap round trip for health checks. */
-export async function pingDatabase(sql: postgres.Sql): Promise<void> {
-  await sql`select 1`;
-}

@@ -93,4 +93,3 @@ export const deliveries = pgTable('deliveries', {
 
 export type InstanceRow = typeof instances.$inferSelect;
 export type OperationRow = typeof operations.$inferSelect;
-export type EventRow = typeof events.$inferSelect;

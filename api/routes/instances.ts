@@ -1,5 +1,6 @@
 // POST /api/instances, GET /api/instances/:id, GET /api/instances?whmcs_service_id=N
 import { Router } from 'express';
+import { instanceUrl } from '../../workflows/ids';
 import { createInstance } from '../create-instance';
 import type { RouteContext } from '../deps';
 import { ApiError } from '../errors';
@@ -7,7 +8,7 @@ import { findInstance, findInstanceByServiceId, loadInstanceView } from '../read
 import { idempotencyKey, requestedBy } from '../request-context';
 import { CreateInstanceBody, ListInstancesQuery } from '../schemas';
 import { parseOr400 } from '../validate';
-import { instanceUrl, operationView } from '../views';
+import { operationView } from '../views';
 
 export function instanceRoutes({ deps, signed }: RouteContext): Router {
   const router = Router();
