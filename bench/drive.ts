@@ -4,10 +4,9 @@
 // load the API it measures.
 import type { Harness } from './harness';
 import { nowMs, sleep } from './stats';
-import { OPERATION_TYPES, type OperationType } from '../workflows/statuses';
+import { isFinalOperationStatus, OPERATION_TYPES, type OperationType } from '../workflows/statuses';
 
 export const LIFECYCLE: readonly OperationType[] = OPERATION_TYPES; // provision → … → terminate
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'rejected']);
 
 let serviceIds = 100_000 + Math.floor(Math.random() * 1_000_000) * 1000;
 export const nextServiceId = () => (serviceIds += 1);
@@ -47,7 +46,7 @@ export async function untilFinalViaApi(h: Harness, r: Requested, options: { inte
   for (;;) {
     const answer = await h.signedRequest('GET', `${h.apiUrl}/api/instances/${r.instanceId}/operations/${r.operationId}`);
     const status = answer.status === 200 ? String(answer.body.status) : undefined;
-    if (status && FINAL.has(status)) return status;
+    if (status && isFinalOperationStatus(status)) return status;
     if (nowMs() > deadline) throw new Error(`operation ${r.operationId} still ${status ?? `HTTP ${answer.status}`} after ${options.timeoutMs ?? 120_000} ms`);
     await sleep(options.intervalMs ?? 10);
   }
@@ -83,7 +82,7 @@ export class ReadModelWatcher {
       }
       const rows = await this.h.sql<{ id: string; status: string }[]>`select id, status from operations where id in ${this.h.sql(ids)}`;
       for (const row of rows) {
-        if (!FINAL.has(row.status)) continue;
+        if (!isFinalOperationStatus(row.status)) continue;
         this.waiting.get(row.id)?.resolve(row.status);
         this.waiting.delete(row.id);
       }

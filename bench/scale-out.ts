@@ -3,6 +3,7 @@
 // On one machine the workers share its cores with the dev server, so the baseline's own scaling
 // says whether the server (or the machine) is the limit: where the no-op twin does not gain 1.5×
 // from a second worker, Hostflow cannot be expected to.
+import { FINAL_OPERATION_STATUSES } from '../workflows/statuses';
 import type { OperationShape } from './baseline-workflows';
 import type { ChildHandle, Harness } from './harness';
 import { nowMs, ratio, sleep } from './stats';
@@ -32,10 +33,8 @@ export interface ScaleOutResult {
   inFlightAtStart: number;
 }
 
-const FINAL = ['succeeded', 'failed', 'cancelled', 'rejected'];
-
 async function inFlight(h: Harness): Promise<number> {
-  const [row] = await h.sql<{ count: string }[]>`select count(*) from operations where status not in ${h.sql(FINAL)}`;
+  const [row] = await h.sql<{ count: string }[]>`select count(*) from operations where status not in ${h.sql(FINAL_OPERATION_STATUSES)}`;
   return Number(row?.count ?? 0);
 }
 

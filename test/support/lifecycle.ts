@@ -1,8 +1,9 @@
 // Driving instances through the API as a billing system does, and reading back what happened:
 // the read model (API), the entity's `state` query, and what the sandbox providers hold.
 import type { InstanceStateView } from '../../workflows/domain';
-import { instanceWorkflowId } from '../../workflows/ids';
+import { instanceFqdn, instanceWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/messages';
+import { isFinalOperationStatus } from '../../workflows/statuses';
 import { eventually, type Stack } from './stack';
 import { mailsTo, recordsNamed, serversOf } from './world';
 
@@ -15,8 +16,6 @@ export interface Created {
 }
 
 export type OperationPath = 'suspend' | 'unsuspend' | 'reboot' | 'resize' | 'terminate';
-
-const FINAL = ['succeeded', 'failed', 'cancelled', 'rejected'];
 
 /** Service ids unique across the files of one jest run (they share one database). */
 let serviceSeq = Math.floor(Math.random() * 1_000_000) * 100 + 10_000_000;
@@ -38,7 +37,7 @@ export async function createInstance(stack: Stack, overrides: Record<string, unk
     id: answer.body.id,
     email: body.email,
     hostname: body.hostname,
-    fqdn: `${body.hostname}.${stack.config.cloudflare.domain}`,
+    fqdn: instanceFqdn(body.hostname, stack.config.cloudflare.domain),
     provisionId: answer.body.operation.id,
   };
 }
@@ -74,7 +73,7 @@ export async function untilOperationDone(stack: Stack, id: string, operationId: 
   return eventually(
     async () => {
       const answer = await stack.call('GET', `/api/instances/${id}/operations/${operationId}`);
-      return FINAL.includes(answer.body?.status) ? answer.body : undefined;
+      return isFinalOperationStatus(answer.body?.status) ? answer.body : undefined;
     },
     { what: `operation ${operationId} to finish`, timeoutMs },
   );
