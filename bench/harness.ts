@@ -15,7 +15,7 @@ import postgres from 'postgres';
 import { sandboxProviderEnv, startSandbox, type Sandbox } from '../sandbox';
 import { freePort } from '../schema/embedded-postgres';
 import { runMigrations } from '../schema/migrate';
-import { loadDevServerConfig, startTemporalDevServer, type DevServer, type DevServerConfig } from '../scripts/temporal-dev-server';
+import { loadDevServerConfig, startTemporalDevServer, type DevServer, type DevServerConfig } from '../scripts/lib/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../workers/worker';
 import type { ChildMessage, ParentMessage } from './processes/ipc';
 import { withWorkerProcessEnv } from '../workers/process-env';

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { findOrInstallTemporalCli } from '../scripts/temporal-cli';
+import { findOrInstallTemporalCli } from '../scripts/lib/temporal-cli';
 import type { ApiCostResult } from './api-cost';
 import type { BillableResult } from './billable-actions';
 import type { Harness } from './harness';

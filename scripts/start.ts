@@ -10,7 +10,7 @@ import { startEmbeddedPostgres } from '../schema/embedded-postgres';
 import { runMigrations } from '../schema/migrate';
 import { sandboxProviderEnv, startSandbox } from '../sandbox';
 import { loadOrCreateDevSecrets } from './dev-secrets';
-import { startTemporalDevServer } from './temporal-dev-server';
+import { startTemporalDevServer } from './lib/temporal-dev-server';
 import { withWorkerProcessEnv } from '../workers/process-env';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -5,14 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { findOrInstallTemporalCli } from '../scripts/temporal-cli';
+import { findOrInstallTemporalCli } from '../scripts/lib/temporal-cli';
 import {
   buildDevServerArgs,
   loadDevServerConfig,
   startTemporalDevServer,
   type DevServer,
   type DevServerConfig,
-} from '../scripts/temporal-dev-server';
+} from '../scripts/lib/temporal-dev-server';
 
 const run = promisify(execFile);
 const SCRIPT = path.resolve(__dirname, '..', 'infra', 'search-attributes.sh');

@@ -2,7 +2,7 @@
 // standard TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE environment and `temporal` on PATH.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { findOrInstallTemporalCli } from '../../scripts/temporal-cli';
+import { findOrInstallTemporalCli } from '../../scripts/lib/temporal-cli';
 
 export interface CliResult {
   code: number;

@@ -14,7 +14,7 @@ import globalTeardown from '../support/global-teardown';
 import { createInstance, getInstance, requestOperation, untilEntity, untilOperationDone, untilStatus } from '../support/lifecycle';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { instanceWorkflowIds } from '../support/histories';
-import { findOrInstallTemporalCli } from '../../scripts/temporal-cli';
+import { findOrInstallTemporalCli } from '../../scripts/lib/temporal-cli';
 
 export const HISTORIES_DIR = path.join(__dirname, '..', 'histories');
 

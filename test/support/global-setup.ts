@@ -9,7 +9,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { startEmbeddedPostgres } from '../../schema/embedded-postgres';
 import { runMigrations } from '../../schema/migrate';
-import { startTemporalDevServer } from '../../scripts/temporal-dev-server';
+import { startTemporalDevServer } from '../../scripts/lib/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../../workers/worker';
 
 interface Running {
