@@ -3,10 +3,9 @@
 // (a fresh database on DATABASE_URL's server, else embedded PGlite in its own process), the
 // sandbox with zero provider and boot delays, the API in its own process, and worker processes.
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -15,7 +14,9 @@ import postgres from 'postgres';
 import { sandboxProviderEnv, startSandbox, type Sandbox } from '../sandbox';
 import { freePort } from '../schema/embedded-postgres';
 import { runMigrations } from '../schema/migrate';
+import { createThrowawayDatabase } from '../schema/throwaway-database';
 import { loadDevServerConfig, startTemporalDevServer, type DevServer, type DevServerConfig } from '../scripts/lib/temporal-dev-server';
+import { writeWorkflowBundle } from '../scripts/lib/workflow-bundle';
 import { WORKFLOWS_PATH } from '../workers/worker';
 import type { ChildMessage, ParentMessage } from './processes/ipc';
 import { withWorkerProcessEnv } from '../workers/process-env';
@@ -224,37 +225,19 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
 async function startDatabase(): Promise<{ url: string; kind: Harness['databaseKind']; stop(): Promise<void> }> {
   const serverUrl = process.env.DATABASE_URL;
   if (serverUrl) {
-    // A database of our own on that server, dropped afterwards, so runs never see each other's rows.
-    const name = `hostflow_bench_${process.pid}_${Date.now()}`;
-    const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      kind: 'Postgres (DATABASE_URL)',
-      async stop() {
-        const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
-        await cleanup.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
-        await cleanup.end();
-      },
-    };
+    const database = await createThrowawayDatabase(serverUrl, 'bench');
+    return { url: database.url, kind: 'Postgres (DATABASE_URL)', stop: database.drop };
   }
   const child = await forkChild('processes/postgres.ts', { PATH: process.env.PATH, HOME: process.env.HOME });
   return { url: child.ready.url!, kind: 'embedded PGlite', stop: () => child.stop() };
 }
 
 async function buildBundles(tmp: string): Promise<{ hostflow: string; baseline: string }> {
-  const quiet = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never;
   const [hostflow, baseline] = await Promise.all([
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflows'), logger: quiet }),
+    writeWorkflowBundle(WORKFLOWS_PATH, path.join(tmp, 'hostflow-workflows.js')),
+    writeWorkflowBundle(require.resolve('./baseline-workflows'), path.join(tmp, 'baseline-workflows.js')),
   ]);
-  const files = { hostflow: path.join(tmp, 'hostflow-workflows.js'), baseline: path.join(tmp, 'baseline-workflows.js') };
-  writeFileSync(files.hostflow, hostflow.code);
-  writeFileSync(files.baseline, baseline.code);
-  return files;
+  return { hostflow, baseline };
 }
 
 /** Receives the billing webhook (answers 204, like a billing system) and the baseline's completion reports. */

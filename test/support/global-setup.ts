@@ -2,14 +2,14 @@
 // its Web UI for the operator tests),
 // one Postgres (a fresh database on DATABASE_URL's server when set, else embedded PGlite), the
 // migrations, and one workflow bundle. Test files find them through HOSTFLOW_TEST_* variables.
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import { startEmbeddedPostgres } from '../../schema/embedded-postgres';
 import { runMigrations } from '../../schema/migrate';
+import { createThrowawayDatabase } from '../../schema/throwaway-database';
 import { startTemporalDevServer } from '../../scripts/lib/temporal-dev-server';
+import { writeWorkflowBundle } from '../../scripts/lib/workflow-bundle';
 import { WORKFLOWS_PATH } from '../../workers/worker';
 
 interface Running {
@@ -45,25 +45,11 @@ async function testDatabase(running: Running[]): Promise<string> {
     running.push(embedded);
     return embedded.url;
   }
-  const name = `hostflow_test_${process.pid}_${Date.now()}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  running.push({
-    async stop() {
-      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
-      await cleanup.end();
-    },
-  });
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const database = await createThrowawayDatabase(serverUrl, 'test');
+  running.push({ stop: database.drop });
+  return database.url;
 }
 
-async function bundleOnce(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hostflow-bundle-')), 'workflows.js');
-  writeFileSync(file, code);
-  return file;
+function bundleOnce(): Promise<string> {
+  return writeWorkflowBundle(WORKFLOWS_PATH, path.join(mkdtempSync(path.join(os.tmpdir(), 'hostflow-bundle-')), 'workflows.js'));
 }
