@@ -6,6 +6,7 @@ import { accessSync, constants as fsc, promises as fs, readFileSync, statSync } 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { forEachLine } from './stream-lines';
 
 export const DEV_CONFIG_PATH = path.resolve(__dirname, '..', '..', 'temporal-dev.yaml');
 
@@ -137,8 +138,8 @@ async function goInstall(go: string, pin: CliPin, dir: string, target: string, l
       last = line;
     }
   };
-  lines(child.stdout, onLine);
-  lines(child.stderr, onLine);
+  forEachLine(child.stdout, onLine);
+  forEachLine(child.stderr, onLine);
   const heartbeat = setInterval(() => {
     const secs = Math.round((Date.now() - started) / 1000);
     log(`  ... ${secs}s: ${downloaded} modules downloaded, ${compiled} packages compiled${last ? ` (${last})` : ''}`);
@@ -157,18 +158,6 @@ async function goInstall(go: string, pin: CliPin, dir: string, target: string, l
     clearInterval(heartbeat);
     await fs.rm(staging, { recursive: true, force: true });
   }
-}
-
-function lines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-  let buf = '';
-  stream?.setEncoding('utf8');
-  stream?.on('data', (chunk: string) => {
-    buf += chunk;
-    const parts = buf.split('\n');
-    buf = parts.pop() ?? '';
-    parts.forEach(onLine);
-  });
-  stream?.on('end', () => buf && onLine(buf));
 }
 
 function readGoVersion(go: string): Promise<number[] | null> {

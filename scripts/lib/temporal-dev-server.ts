@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { forEachLine } from './stream-lines';
 import { DEV_CONFIG_PATH, findOrInstallTemporalCli } from './temporal-cli';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -115,8 +116,8 @@ export async function startTemporalDevServer(opts: StartOptions = {}): Promise<D
     if (tail.length > 30) tail.shift();
     if (!stopping) log(line); // its internal workers complain while shutting down: not news
   };
-  forwardLines(child.stdout, onLine);
-  forwardLines(child.stderr, onLine);
+  forEachLine(child.stdout, onLine);
+  forEachLine(child.stderr, onLine);
   let exitReason: string | undefined; // set once the process is gone, or never started
   const exited = new Promise<void>((resolve) => {
     const done = (reason: string) => {
@@ -221,15 +222,4 @@ async function randomPorts(ip: string): Promise<DevServerPorts> {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   const [frontend, ui, metrics] = ports as [number, number, number];
   return { frontend, ui, metrics };
-}
-
-function forwardLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-  let buf = '';
-  stream?.setEncoding('utf8');
-  stream?.on('data', (chunk: string) => {
-    const parts = (buf + chunk).split('\n');
-    buf = parts.pop() ?? '';
-    parts.forEach(onLine);
-  });
-  stream?.on('end', () => buf && onLine(buf));
 }
