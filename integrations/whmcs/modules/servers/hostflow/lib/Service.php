@@ -1,0 +1,229 @@
+<?php
+/**
+ * What the module functions share: the API client for a service, its Hostflow instance id,
+ * the Idempotency-Key of each action, the catalog, and the product settings.
+ */
+
+declare(strict_types=1);
+
+namespace WHMCS\Module\Server\Hostflow;
+
+final class Service
+{
+    /** The custom field (service property) that holds the instance id. */
+    public const INSTANCE_FIELD = 'Hostflow Instance ID';
+
+    /** Used while the server is not configured yet (the API's catalog replaces them once it is). */
+    public const FALLBACK_PLANS = ['starter' => 'starter', 'professional' => 'professional', 'enterprise' => 'enterprise'];
+    public const FALLBACK_REGIONS = [
+        'us-east' => 'us-east',
+        'us-west' => 'us-west',
+        'eu-frankfurt' => 'eu-frankfurt',
+        'eu-helsinki' => 'eu-helsinki',
+        'sg-singapore' => 'sg-singapore',
+        'jp-tokyo' => 'jp-tokyo',
+    ];
+
+    /** A Hostflow operation that ended without doing its work. */
+    private const UNSUCCESSFUL = ['failed', 'rejected', 'cancelled'];
+
+    public static function client(array $params): Client
+    {
+        return new Client(
+            Client::baseUrlFromParams($params),
+            trim((string) ($params['serverusername'] ?? '')),
+            Client::secretFromParams($params),
+            static function (string $action, string $request, string $response, mixed $processed, array $secrets): void {
+                if (function_exists('logModuleCall')) {
+                    logModuleCall('hostflow', $action, $request, $response, $processed, array_values(array_filter($secrets, 'strlen')));
+                }
+            },
+        );
+    }
+
+    public static function configured(array $params): bool
+    {
+        return Client::baseUrlFromParams($params) !== ''
+            && trim((string) ($params['serverusername'] ?? '')) !== ''
+            && Client::secretFromParams($params) !== '';
+    }
+
+    public static function serviceId(array $params): int
+    {
+        $id = (int) ($params['serviceid'] ?? 0);
+        if ($id <= 0) {
+            throw new ApiException('WHMCS passed no service id to the Hostflow module');
+        }
+        return $id;
+    }
+
+    /** A customer's configurable option wins over the product's module setting. */
+    public static function plan(array $params): string
+    {
+        return self::setting($params, 'Plan', 'configoption1');
+    }
+
+    public static function region(array $params): string
+    {
+        return self::setting($params, 'Region', 'configoption2');
+    }
+
+    public static function snapshotOnTerminate(array $params): bool
+    {
+        return in_array(strtolower(trim((string) ($params['configoption3'] ?? ''))), ['on', '1', 'yes', 'true'], true);
+    }
+
+    private static function setting(array $params, string $configurableOption, string $moduleSetting): string
+    {
+        $chosen = $params['configoptions'][$configurableOption] ?? '';
+        $value = is_string($chosen) && trim($chosen) !== '' ? $chosen : (string) ($params[$moduleSetting] ?? '');
+        return strtolower(trim($value));
+    }
+
+    /** The instance id stored on the service, if any. */
+    public static function storedInstanceId(array $params): string
+    {
+        $fields = is_array($params['customfields'] ?? null) ? $params['customfields'] : [];
+        return trim((string) ($fields[self::INSTANCE_FIELD] ?? ''));
+    }
+
+    /** Stores the instance id in the service's custom field (WHMCS Service Properties). */
+    public static function storeInstanceId(array $params, string $instanceId): void
+    {
+        if (self::storedInstanceId($params) === $instanceId) {
+            return;
+        }
+        $model = $params['model'] ?? null;
+        if (is_object($model) && isset($model->serviceProperties)) {
+            $model->serviceProperties->save([self::INSTANCE_FIELD => $instanceId]);
+        }
+    }
+
+    /**
+     * The service's instance: the stored id, else the API's lookup by WHMCS service id (and the
+     * id is stored again). null when Hostflow has no instance for the service.
+     */
+    public static function findInstanceId(array $params, Client $client, string $action): ?string
+    {
+        $stored = self::storedInstanceId($params);
+        if ($stored !== '') {
+            return $stored;
+        }
+        $found = $client->get($action, '/api/instances', ['whmcs_service_id' => self::serviceId($params)]);
+        $instance = $found['instances'][0] ?? null;
+        if (!is_array($instance) || !is_string($instance['id'] ?? null)) {
+            return null;
+        }
+        self::storeInstanceId($params, $instance['id']);
+        return $instance['id'];
+    }
+
+    public static function requireInstanceId(array $params, Client $client, string $action): string
+    {
+        $id = self::findInstanceId($params, $client, $action);
+        if ($id === null) {
+            throw new ApiException(sprintf('Hostflow has no instance for service #%d yet: run Create first', self::serviceId($params)));
+        }
+        return $id;
+    }
+
+    public static function createKey(int $serviceId, string $rawBody): string
+    {
+        return sprintf('whmcs-%d-create-%s', $serviceId, substr(hash('sha256', $rawBody), 0, 16));
+    }
+
+    /**
+     * The Idempotency-Key of an operation: service id + action (+ target plan) + the seq of the
+     * instance's latest operation that is not this same request. A retry of a request Hostflow
+     * already holds (queued, running, or succeeded; a reboot only while queued or running) gets
+     * the same key, so Hostflow answers the first operation and runs nothing twice; the same
+     * action asked again after anything else happened (suspend, unsuspend, suspend) or after it
+     * failed gets a new key, and runs.
+     *
+     * @param list<array<string, mixed>> $operations the instance's operations (GET …/operations)
+     */
+    public static function operationKey(int $serviceId, string $type, ?string $plan, array $operations): string
+    {
+        $after = 0;
+        foreach ($operations as $op) {
+            $status = (string) ($op['status'] ?? '');
+            $sameRequest = ($op['type'] ?? null) === $type
+                && ($plan === null || (($op['args']['plan'] ?? null) === $plan))
+                && !in_array($status, self::UNSUCCESSFUL, true)
+                && ($type !== 'reboot' || in_array($status, ['queued', 'running'], true));
+            if (!$sameRequest) {
+                $after = max($after, (int) ($op['seq'] ?? 0));
+            }
+        }
+        return sprintf('whmcs-%d-%s%s-after-%d', $serviceId, $type, $plan === null ? '' : '-' . $plan, $after);
+    }
+
+    /** Requests an operation on the service's instance; throws when Hostflow refuses it. */
+    public static function requestOperation(array $params, string $action, string $type, ?array $body, ?string $plan = null): array
+    {
+        $client = self::client($params);
+        $serviceId = self::serviceId($params);
+        $id = self::requireInstanceId($params, $client, $action);
+        $path = '/api/instances/' . rawurlencode($id);
+        $operations = $client->get($action, $path . '/operations')['operations'] ?? [];
+        $key = self::operationKey($serviceId, $type, $plan, is_array($operations) ? $operations : []);
+        $answer = $type === 'terminate'
+            ? $client->delete($action, $path, $body, $key)
+            : $client->post($action, $path . '/' . $type, $body, $key);
+        $operation = is_array($answer['operation'] ?? null) ? $answer['operation'] : [];
+        self::assertNotUnsuccessful($operation);
+        return $operation;
+    }
+
+    public static function assertNotUnsuccessful(array $operation): void
+    {
+        $status = (string) ($operation['status'] ?? '');
+        if (in_array($status, self::UNSUCCESSFUL, true)) {
+            $error = is_string($operation['error'] ?? null) && $operation['error'] !== '' ? ': ' . $operation['error'] : '';
+            throw new ApiException(sprintf('Hostflow %s operation #%s was %s%s', (string) ($operation['type'] ?? ''), (string) ($operation['seq'] ?? '?'), $status, $error));
+        }
+    }
+
+    /** Plans or regions as WHMCS dropdown options (value => label), from the API's catalog. */
+    public static function catalogOptions(array $params, string $which): array
+    {
+        $fallback = $which === 'plans' ? self::FALLBACK_PLANS : self::FALLBACK_REGIONS;
+        if (!self::configured($params)) {
+            return $fallback;
+        }
+        $catalog = self::client($params)->get('Catalog', '/api/catalog');
+        $options = [];
+        foreach (is_array($catalog[$which] ?? null) ? $catalog[$which] : [] as $entry) {
+            if (is_array($entry) && is_string($entry['name'] ?? null)) {
+                $detail = $entry['server_type'] ?? $entry['location'] ?? null;
+                $options[$entry['name']] = $entry['name'] . (is_string($detail) ? " ($detail)" : '');
+            }
+        }
+        if ($options === []) {
+            throw new ApiException('Hostflow answered an empty catalog');
+        }
+        return $options;
+    }
+
+    /** A Hostflow hostname (3–30 of a-z 0-9 -) from the service's domain, or null to let Hostflow pick vps-<service id>. */
+    public static function hostname(array $params): ?string
+    {
+        $label = strtolower(explode('.', trim((string) ($params['domain'] ?? '')))[0]);
+        return preg_match('/^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$/', $label) === 1 ? $label : null;
+    }
+
+    /** The deep link to the instance's entity workflow in the Temporal Web UI, or null when not configured. */
+    public static function webUiLinks(array $params, string $instanceId): ?array
+    {
+        $base = rtrim(trim((string) ($params['configoption4'] ?? '')), '/');
+        if ($base === '' || preg_match('#^https?://#i', $base) !== 1) {
+            return null;
+        }
+        $namespace = trim((string) ($params['configoption5'] ?? '')) ?: 'default';
+        $prefix = $base . '/namespaces/' . rawurlencode($namespace) . '/workflows';
+        return [
+            'workflow' => $prefix . '/' . rawurlencode('instance-' . $instanceId),
+            'all' => $prefix . '?query=' . rawurlencode('InstanceId = "' . $instanceId . '"'),
+        ];
+    }
+}

@@ -1,0 +1,25 @@
+{* Hostflow: the service's overview in the client area (variables from hostflow_ClientArea). *}
+<div class="hostflow-overview">
+{if $hostflowError}
+    <div class="alert alert-warning">The server's details are unavailable right now. Please try again in a few minutes.</div>
+{elseif !$hostflowInstance}
+    <div class="alert alert-info">Your server is being set up. Its details appear here shortly.</div>
+{else}
+    <table class="table">
+        <tr><th>Status</th><td>{$hostflowInstance.status|escape}</td></tr>
+        <tr><th>IP address</th><td>{if $hostflowInstance.ip_address}{$hostflowInstance.ip_address|escape}{else}assigned when the server starts{/if}</td></tr>
+        <tr><th>Address</th><td>{if $hostflowInstance.url}<a href="{$hostflowInstance.url|escape}" target="_blank" rel="noopener">{$hostflowInstance.url|escape}</a>{/if}</td></tr>
+        <tr><th>Plan</th><td>{$hostflowInstance.plan|escape}</td></tr>
+        <tr><th>Region</th><td>{$hostflowInstance.region|escape}</td></tr>
+    </table>
+    {if $hostflowOperations}
+    <h4>Recent activity</h4>
+    <table class="table table-condensed">
+        <tr><th>Action</th><th>Status</th><th>Requested</th></tr>
+        {foreach $hostflowOperations as $operation}
+        <tr><td>{$operation.type|escape}{if $operation.plan} → {$operation.plan|escape}{/if}</td><td>{$operation.status|escape}</td><td>{$operation.requested|escape}</td></tr>
+        {/foreach}
+    </table>
+    {/if}
+{/if}
+</div>
