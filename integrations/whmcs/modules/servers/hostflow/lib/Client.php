@@ -234,7 +234,9 @@ final class Client
             'UNAVAILABLE' => 'Hostflow is temporarily unavailable, try again later: ',
             default => 'Hostflow: ',
         };
-        return new ApiException($prefix . $message . " [request $requestId]", $status, $code);
+        // The API's own message may already name the request id (the module sent it as X-Request-Id).
+        $suffix = str_contains($message, $requestId) ? '' : " [request $requestId]";
+        return new ApiException($prefix . $message . $suffix, $status, $code);
     }
 
     private function log(string $action, string $request, string $response, mixed $processed): void
