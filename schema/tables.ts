@@ -1,7 +1,7 @@
 // The API's read model. Temporal decides the lifecycle; these tables show it, keep the audit
 // trail, and remember which e-mails and webhooks went out so a retried activity sends none twice.
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -90,6 +90,21 @@ export const deliveries = pgTable('deliveries', {
   sentAt: timestamp('sent_at', { withTimezone: true }),
   ...timestamps,
 });
+
+/**
+ * Signed requests already seen, shared by every API replica: a second use of (key, nonce) within
+ * the signature window is a replay. Rows are kept for twice the window, then purged.
+ */
+export const requestNonces = pgTable(
+  'request_nonces',
+  {
+    apiKey: text('api_key').notNull(),
+    /** The v2 X-Nonce, or `v1:<signature>` for a legacy-signed POST/DELETE. */
+    nonce: text('nonce').notNull(),
+    seenAt: timestamp('seen_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ name: 'request_nonces_pkey', columns: [t.apiKey, t.nonce] }), index('request_nonces_seen_at').on(t.seenAt)],
+);
 
 export type InstanceRow = typeof instances.$inferSelect;
 export type OperationRow = typeof operations.$inferSelect;
