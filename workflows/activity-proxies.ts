@@ -1,5 +1,6 @@
-// Activity options, declared once: one policy per kind of activity, shared by every operation
-// workflow. Tests may shorten the back-off (OperationTimings.retry); production keeps these.
+// Activity options, declared once: one retry policy per kind of behaviour, each proxy typed to the
+// activities that policy may run, so calling an activity under the wrong policy fails type-checking.
+// Tests may shorten the back-off (OperationTimings.retry); production keeps these.
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { OperationTimings, RetryTuning } from './domain';
@@ -10,41 +11,50 @@ import type { OperationTimings, RetryTuning } from './domain';
 const HEARTBEAT_TIMEOUT = '5s';
 
 const POLICIES = {
-  /** Quick provider calls (create, delete, DNS). Transient errors retry with back-off; after the
+  /** One provider request (create, look up, DNS). Transient errors retry with back-off; after the
    * last attempt the instance goes to `attention` for an operator, it never loops forever. */
-  provider: {
+  shortCall: {
     startToCloseTimeout: '30s',
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
   },
-  /** Activities that wait on Hetzner (actions, power state). They heartbeat every poll with their
-   * progress, so the retry after a dead worker resumes from the last heartbeat. */
-  waits: {
+  /** Waiting on Hetzner (actions, power state). Each poll heartbeats its progress, so the retry
+   * after a dead worker resumes from the last heartbeat. */
+  longWait: {
     startToCloseTimeout: '30m',
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
   },
   /** E-mail and billing webhook: deduplicated in Postgres, so retries are safe and may be many. */
-  notify: {
+  dedupedNotice: {
     startToCloseTimeout: '30s',
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12 },
   },
   /** Undoing a failed provision must not give up early: something billable may still exist. */
-  compensation: {
+  persistentUndo: {
     startToCloseTimeout: '5m',
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 25 },
   },
-  /** The read model: Postgres hiccups are retried for minutes before anyone is bothered. */
-  records: {
+  /** Writes to the read model: Postgres hiccups are retried for minutes before anyone is bothered. */
+  dbWrite: {
     startToCloseTimeout: '10s',
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 30 },
   },
 } satisfies Record<string, ActivityOptions>;
 
-type Proxies = { [K in keyof typeof POLICIES]: ReturnType<typeof proxyActivities<Activities>> };
+/** Which activities each policy may run. */
+interface PolicyActivities {
+  shortCall: Pick<Activities, 'createServer' | 'ensureDnsRecord' | 'deleteDnsRecord' | 'checkResize'>;
+  longWait: Pick<Activities, 'waitForServerRunning' | 'stopServer' | 'startServer' | 'rebootServer' | 'changeServerType' | 'snapshotServer' | 'deleteServer'>;
+  dedupedNotice: Pick<Activities, 'sendEmail' | 'notifyBilling'>;
+  persistentUndo: Pick<Activities, 'deleteDnsRecord' | 'deleteServer'>;
+  dbWrite: Pick<Activities, 'recordTransition' | 'recordResources'>;
+}
+
+export type ActivityProxies = { [P in keyof PolicyActivities]: ReturnType<typeof proxyActivities<PolicyActivities[P]>> };
 
 function tuned(options: ActivityOptions, retry: RetryTuning | undefined): ActivityOptions {
   if (!retry) return options;
@@ -60,13 +70,13 @@ function tuned(options: ActivityOptions, retry: RetryTuning | undefined): Activi
 }
 
 /** The activity proxies for one workflow, with its timings' retry tuning (if any). */
-export function activitiesFor(timings: Pick<Partial<OperationTimings>, 'retry'> | undefined): Proxies {
+export function activitiesFor(timings: Pick<Partial<OperationTimings>, 'retry'> | undefined): ActivityProxies {
   const retry = timings?.retry;
   return {
-    provider: proxyActivities<Activities>(tuned(POLICIES.provider, retry)),
-    waits: proxyActivities<Activities>(tuned(POLICIES.waits, retry)),
-    notify: proxyActivities<Activities>(tuned(POLICIES.notify, retry)),
-    compensation: proxyActivities<Activities>(tuned(POLICIES.compensation, retry)),
-    records: proxyActivities<Activities>(tuned(POLICIES.records, retry)),
+    shortCall: proxyActivities<PolicyActivities['shortCall']>(tuned(POLICIES.shortCall, retry)),
+    longWait: proxyActivities<PolicyActivities['longWait']>(tuned(POLICIES.longWait, retry)),
+    dedupedNotice: proxyActivities<PolicyActivities['dedupedNotice']>(tuned(POLICIES.dedupedNotice, retry)),
+    persistentUndo: proxyActivities<PolicyActivities['persistentUndo']>(tuned(POLICIES.persistentUndo, retry)),
+    dbWrite: proxyActivities<PolicyActivities['dbWrite']>(tuned(POLICIES.dbWrite, retry)),
   };
 }

@@ -1,8 +1,23 @@
-// The entity's state and its bookkeeping, as a plain class: no Temporal calls, so every rule here
-// is unit-tested without a server. The workflow (instance-workflow.ts) wires signals to it and
-// runs what it decides.
-import { DEFAULT_TIMINGS, type CarriedState, type InstanceSpec, type InstanceStateView, type InstanceWorkflowInput, type OperationRequest, type OperationTimings, type OperationView, type Resources } from './domain';
-import type { InstanceStatus } from './statuses';
+// The entity's state and every rule about it, as a plain class: no Temporal calls, so each rule
+// (queueing, idempotency, how a failure settles an operation, what an operator's answer does) is
+// unit-tested without a server. The workflow (instance-workflow.ts) wires signals to it and runs
+// what it decides.
+import {
+  DEFAULT_TIMINGS,
+  type CarriedState,
+  type InstanceSpec,
+  type InstanceStateView,
+  type InstanceWorkflowInput,
+  type OperationRequest,
+  type OperationTimings,
+  type OperationView,
+  type OperatorAction,
+  type Resources,
+  type ResumeAfterReady,
+} from './domain';
+import { FailureType } from './failure-types';
+import type { FailureInfo } from './failures';
+import type { InstanceStatus, OperationStatus } from './statuses';
 import { isStable, TRANSITIONAL_STATUS } from './transitions';
 
 /** Keys older than this many are forgotten; a billing system retries within minutes, not months. */
@@ -13,6 +28,18 @@ export interface Attention {
   error: string;
   since: string;
 }
+
+export type OperatorChoice = 'retry' | 'skip' | 'abort';
+
+/** How a failed attempt of the current operation ends: here, or in `attention` for an operator. */
+export type Settlement =
+  | { kind: 'ended'; operationStatus: OperationStatus; message: string }
+  | { kind: 'attention'; message: string };
+
+/** What an operator's answer to `attention` did: run the operation again, or end it. */
+export type Resolution =
+  | { kind: 'retry'; action: OperatorAction; message: string }
+  | { kind: 'ended'; choice: 'skip' | 'abort'; action: OperatorAction; message: string; resources?: Resources; terminate?: OperationRequest };
 
 export type EnqueueResult =
   | { kind: 'duplicate'; operationId: string }
@@ -31,6 +58,10 @@ export class InstanceState {
   /** The operation running now and the stable state it started from. */
   current: { request: OperationRequest; fromStatus: InstanceStatus } | undefined;
   attention: Attention | undefined;
+  /** The operator's answer to the current `attention`, until the workflow acts on it. */
+  operatorChoice: { choice: OperatorChoice; action: OperatorAction } | undefined;
+  /** provision, failed after its VPS was ready: what a retry resumes from (only the notices are left). */
+  resumeAfterReady: ResumeAfterReady | undefined;
 
   constructor(input: InstanceWorkflowInput) {
     this.instance = input.instance;
@@ -62,6 +93,8 @@ export class InstanceState {
     }
     this.queue.push(request);
     const cancelProvision = request.type === 'terminate' && this.current?.request.type === 'provision' && this.attention === undefined;
+    // A terminate while an operation waits for an operator is that operator's "abort".
+    if (request.type === 'terminate') this.chooseForAttention('abort', { operator: request.requestedBy });
     return { kind: 'queued', dropped, cancelProvision };
   }
 
@@ -76,6 +109,7 @@ export class InstanceState {
 
   begin(request: OperationRequest): void {
     this.current = { request, fromStatus: this.status };
+    this.resumeAfterReady = undefined;
     this.status = TRANSITIONAL_STATUS[request.type];
   }
 
@@ -86,10 +120,62 @@ export class InstanceState {
     this.lastError = result.error;
     this.current = undefined;
     this.attention = undefined;
+    this.resumeAfterReady = undefined;
     this.operationsRun += 1;
   }
 
-  enterAttention(error: string, since: string): void {
+  /**
+   * A child workflow of the current operation failed. A provision that rolled back, a refused
+   * request and a provision cancelled by terminate end the operation here; anything else waits in
+   * `attention` for an operator (`since`: the workflow's clock, ISO).
+   */
+  settle(failure: FailureInfo, since: string): Settlement {
+    const { request, fromStatus } = this.requireCurrent();
+    const ended = (operationStatus: OperationStatus, status: InstanceStatus, message: string): Settlement => {
+      this.finish({ status, error: message });
+      return { kind: 'ended', operationStatus, message };
+    };
+    if (failure.cancelled) return ended('cancelled', 'failed', `${request.type} cancelled by terminate; rolled back`);
+    if (failure.type === FailureType.ProvisionFailed) return ended('failed', 'failed', failure.message);
+    if (failure.type === FailureType.OperationRefused) return ended('failed', fromStatus, failure.message);
+    if (failure.type === FailureType.ReadyButNotNotified) this.resumeAfterReady = failure.details[0] as ResumeAfterReady | undefined;
+    this.enterAttention(failure.message, since);
+    return { kind: 'attention', message: failure.message };
+  }
+
+  /** An operator (or a terminate request) answers `attention`; ignored when nothing waits. */
+  chooseForAttention(choice: OperatorChoice, action: OperatorAction): void {
+    if (this.attention) this.operatorChoice = { choice, action };
+  }
+
+  /**
+   * Act on the operator's answer. retry: the operation runs again. skip: it ends, the instance
+   * stays where it was (running, for a provision whose VPS was up). abort: it ends and a terminate
+   * is put first in line, unless one is queued already (`newOperationId` names it).
+   */
+  resolveAttention(newOperationId: () => string): Resolution {
+    const { request } = this.requireCurrent();
+    const { choice, action } = this.operatorChoice ?? { choice: 'abort', action: {} };
+    const error = this.attention?.error ?? this.lastError ?? 'unknown error';
+    this.operatorChoice = undefined;
+    if (choice === 'retry') {
+      this.resumeFromAttention();
+      return { kind: 'retry', action, message: `operator asked to retry ${request.type}` };
+    }
+    const message = `${choice === 'skip' ? 'skipped' : 'aborted'} by an operator after: ${error}`;
+    // Skipping the notices of a provision whose VPS is up leaves a running instance, not a failed one.
+    const skipped = choice === 'skip' ? this.resumeAfterReady : undefined;
+    this.finish({ status: skipped ? 'running' : this.statusAfterGivingUp(), error: message, ...(skipped ? { resources: skipped.resources } : {}) });
+    let terminate: OperationRequest | undefined;
+    if (choice === 'abort' && !this.queue.some((q) => q.type === 'terminate')) {
+      // Numbered after the aborted operation, so its child id cannot collide with one the API hands out.
+      terminate = { operationId: newOperationId(), type: 'terminate', seq: request.seq, args: { reason: 'operator abort' }, requestedBy: 'operator:abort' };
+      this.pushFront(terminate);
+    }
+    return { kind: 'ended', choice, action, message, ...(skipped ? { resources: this.resources } : {}), ...(terminate ? { terminate } : {}) };
+  }
+
+  private enterAttention(error: string, since: string): void {
     if (!this.current) throw new Error('attention needs a running operation');
     this.attention = { request: this.current.request, error, since };
     this.status = 'attention';
@@ -97,14 +183,14 @@ export class InstanceState {
   }
 
   /** After an operator's retry: the operation runs again, from the state it first started from. */
-  resumeFromAttention(): void {
+  private resumeFromAttention(): void {
     if (!this.current) throw new Error('nothing to resume');
     this.attention = undefined;
     this.status = TRANSITIONAL_STATUS[this.current.request.type];
   }
 
   /** The status an operation that gave up leaves behind: where it started (a provision: failed). */
-  statusAfterGivingUp(): InstanceStatus {
+  private statusAfterGivingUp(): InstanceStatus {
     const from = this.current?.fromStatus;
     return from && isStable(from) ? from : 'failed';
   }
@@ -137,6 +223,11 @@ export class InstanceState {
         ? { operation: viewOf(this.attention.request, 'running'), error: this.attention.error, since: this.attention.since }
         : undefined,
     };
+  }
+
+  private requireCurrent(): NonNullable<InstanceState['current']> {
+    if (!this.current) throw new Error('no operation is running');
+    return this.current;
   }
 
   private isKnown(operationId: string): boolean {

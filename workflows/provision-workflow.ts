@@ -6,12 +6,11 @@ import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome, ReadyPayload, Resources, ResumeAfterReady } from './domain';
 import { readySignal } from './messages';
 import { describeFailure, FailureType } from './failures';
-import { togetherFromRevision2 } from './revisions';
-import { minutes, serverLabel } from './summaries';
+import { revisionOf, togetherFromRevision2 } from './revisions';
+import { minutes } from './summaries';
+import { serverName } from './ids';
 
 export async function provisionWorkflow(input: OperationInput): Promise<OperationOutcome> {
-  const { instance } = input;
-  const { provider, waits } = activitiesFor(input.timings);
   let ready: ReadyPayload | undefined;
   setHandler(readySignal, (payload) => {
     ready ??= payload;
@@ -23,30 +22,14 @@ export async function provisionWorkflow(input: OperationInput): Promise<Operatio
 
   const resources: Resources = {};
   try {
-    setCurrentDetails(`Creating server ${serverLabel(instance)}`);
-    const created = await provider.createServer.executeWithOptions(
-      { summary: `create server ${serverLabel(instance)}` },
-      [{ instance }],
-    );
-    Object.assign(resources, { serverId: created.serverId, ipAddress: created.ipAddress, serverType: created.serverType, location: created.location });
-    await waits.waitForServerRunning.executeWithOptions(
-      { summary: `wait for server ${created.serverId} to start` },
-      [{ instance, serverId: created.serverId!, createActionId: created.createActionId }],
-    );
-    setCurrentDetails(`Creating DNS record ${instance.subdomain} → ${created.ipAddress}`);
-    const { dnsRecordId } = await provider.ensureDnsRecord.executeWithOptions(
-      { summary: `create DNS A record ${instance.subdomain} → ${created.ipAddress}` },
-      [{ instance, ipAddress: created.ipAddress! }],
-    );
-    resources.dnsRecordId = dnsRecordId;
-
+    await createServerAndName(input, resources);
     const timeout = input.timings.readyTimeoutMs;
     setCurrentDetails(`Waiting for the VPS to call back ready (up to ${minutes(timeout)})`);
     if (!(await condition(() => ready !== undefined, timeout, { summary: `wait for ready, ${minutes(timeout)}` }))) {
       throw ApplicationFailure.create({
         type: FailureType.ReadyTimeout,
         nonRetryable: true,
-        message: `Server ${created.serverId} (${created.ipAddress}) did not call back ready within ${minutes(timeout)}: cloud-init failed or the VPS cannot reach the API.`,
+        message: `Server ${resources.serverId} (${resources.ipAddress}) did not call back ready within ${minutes(timeout)}: cloud-init failed or the VPS cannot reach the API.`,
       });
     }
   } catch (error) {
@@ -55,16 +38,40 @@ export async function provisionWorkflow(input: OperationInput): Promise<Operatio
   return finishReady(input, resources, ready ?? {});
 }
 
+/** Create the server, wait for it to run, point the instance's name at it; fills `resources` as it
+ * goes, so a rollback knows what exists. From revision 3 the read model learns the server and its
+ * record here (one visible step), before the wait for ready. */
+async function createServerAndName(input: OperationInput, resources: Resources): Promise<void> {
+  const { instance } = input;
+  const { shortCall, longWait, dbWrite } = activitiesFor(input.timings);
+  setCurrentDetails(`Creating server ${serverName(instance)}`);
+  const created = await shortCall.createServer.executeWithOptions({ summary: `create server ${serverName(instance)}` }, [{ instance }]);
+  Object.assign(resources, { serverId: created.serverId, ipAddress: created.ipAddress, serverType: created.serverType, location: created.location });
+  await longWait.waitForServerRunning.executeWithOptions(
+    { summary: `wait for server ${created.serverId} to start` },
+    [{ instance, serverId: created.serverId!, createActionId: created.createActionId }],
+  );
+  setCurrentDetails(`Creating DNS record ${instance.subdomain} → ${created.ipAddress}`);
+  const { dnsRecordId } = await shortCall.ensureDnsRecord.executeWithOptions(
+    { summary: `create DNS A record ${instance.subdomain} → ${created.ipAddress}` },
+    [{ instance, ipAddress: created.ipAddress! }],
+  );
+  resources.dnsRecordId = dnsRecordId;
+  if (revisionOf(input) >= 3) {
+    await dbWrite.recordResources.executeWithOptions({ summary: `record server ${created.serverId} and DNS record` }, [{ instanceId: instance.instanceId, resources: { ...resources } }]);
+  }
+}
+
 /** The VPS is up: from here a failure goes to an operator (attention), never deletes a working server. */
 async function finishReady(input: OperationInput, resources: Resources, ready: ReadyPayload): Promise<OperationOutcome> {
   const { instance, operation } = input;
-  const { notify } = activitiesFor(input.timings);
+  const { dedupedNotice } = activitiesFor(input.timings);
   setCurrentDetails('Ready; sending the welcome e-mail and notifying billing');
   try {
     await togetherFromRevision2(input, [
-      () => notify.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'welcome' }]),
+      () => dedupedNotice.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'welcome' }]),
       () =>
-        notify.notifyBilling.executeWithOptions({ summary: 'notify billing: provisioned' }, [
+        dedupedNotice.notifyBilling.executeWithOptions({ summary: 'notify billing: provisioned' }, [
           { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provisioned', status: 'running' },
         ]),
     ]);
@@ -85,18 +92,18 @@ async function finishReady(input: OperationInput, resources: Resources, ready: R
 /** Undo in reverse order, even when the provision itself was cancelled, then fail with the cause. */
 async function rollBack(input: OperationInput, resources: Resources, error: unknown): Promise<never> {
   const { instance, operation } = input;
-  const { compensation, notify } = activitiesFor(input.timings);
+  const { persistentUndo, dedupedNotice } = activitiesFor(input.timings);
   const cause = describeFailure(error);
   const reason = cause.cancelled ? 'cancelled by a terminate request' : cause.message;
   try {
     await CancellationScope.nonCancellable(async () => {
       setCurrentDetails(`Rolling back: ${reason}`);
-      await compensation.deleteDnsRecord.executeWithOptions({ summary: `roll back: delete DNS record ${instance.subdomain}` }, [{ instance }]);
-      await compensation.deleteServer.executeWithOptions(
-        { summary: `roll back: delete server ${serverLabel(instance)}` },
+      await persistentUndo.deleteDnsRecord.executeWithOptions({ summary: `roll back: delete DNS record ${instance.subdomain}` }, [{ instance }]);
+      await persistentUndo.deleteServer.executeWithOptions(
+        { summary: `roll back: delete server ${serverName(instance)}` },
         [{ instance, serverId: resources.serverId }],
       );
-      await notify.notifyBilling.executeWithOptions({ summary: 'notify billing: provision failed' }, [
+      await dedupedNotice.notifyBilling.executeWithOptions({ summary: 'notify billing: provision failed' }, [
         { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provision_failed', status: 'failed', detail: reason },
       ]);
     });

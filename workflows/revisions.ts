@@ -6,9 +6,13 @@
 // Revision 2: the customer e-mail and the billing notice of an operation are sent at the same time
 // (each is idempotent and neither needs the other), and terminate removes the DNS record before
 // the server, so the name never points at an address Hetzner may hand to someone else.
+//
+// Revision 3: provider activities no longer write the read model (one writer per row); provision
+// records the server and its DNS record through the records activity, a visible step, as soon as
+// both exist.
 import type { OperationInput } from './domain';
 
-export const CURRENT_REVISION = 2;
+export const CURRENT_REVISION = 3;
 
 export const revisionOf = (input: Pick<OperationInput, 'revision'>): number => input.revision ?? 1;
 

@@ -1,22 +1,31 @@
 // suspend, unsuspend, resize and reboot: the operations on an existing server.
 // Each is a child workflow of the instance, so the Web UI shows every step of each one.
-import { setCurrentDetails } from '@temporalio/workflow';
+import { ApplicationFailure, setCurrentDetails } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome } from './domain';
+import { FailureType } from './failure-types';
 import { togetherFromRevision2 } from './revisions';
-import { serverLabel } from './summaries';
+import { serverName } from './ids';
 
+/** The instance's server. The entity only runs these on an instance that has one; if the read of
+ * it was lost, the operation goes to `attention` naming the instance, without calling Hetzner. */
 function serverOf(input: OperationInput): number {
-  // The entity only runs these on an instance that has a server; activities refuse clearly if not.
-  return input.resources.serverId ?? -1;
+  const { serverId } = input.resources;
+  if (serverId !== undefined) return serverId;
+  const { instance } = input;
+  throw ApplicationFailure.create({
+    type: FailureType.InvalidInput,
+    nonRetryable: true,
+    message: `Instance ${instance.instanceId} (${instance.subdomain}) has no server recorded. Check the Hetzner console; "skip" leaves the instance as it was, "abort" terminates it.`,
+  });
 }
 
 async function tellCustomerAndBilling(input: OperationInput, email: 'suspended' | 'unsuspended' | undefined, event: string, status: string): Promise<void> {
   const { instance, operation } = input;
-  const { notify } = activitiesFor(input.timings);
-  const sendEmail = () => notify.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email! }]);
+  const { dedupedNotice } = activitiesFor(input.timings);
+  const sendEmail = () => dedupedNotice.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email! }]);
   const notifyBilling = () =>
-    notify.notifyBilling.executeWithOptions({ summary: `notify billing: ${event}` }, [
+    dedupedNotice.notifyBilling.executeWithOptions({ summary: `notify billing: ${event}` }, [
       { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status },
     ]);
   await togetherFromRevision2(input, email ? [sendEmail, notifyBilling] : [notifyBilling]);
@@ -25,25 +34,25 @@ async function tellCustomerAndBilling(input: OperationInput, email: 'suspended' 
 function stop(input: OperationInput, serverId: number) {
   const { instance } = input;
   const graceMs = input.timings.shutdownGraceMs;
-  return activitiesFor(input.timings).waits.stopServer.executeWithOptions({ summary: `shut down ${serverLabel(instance)} (power off after ${Math.round(graceMs / 1000)} s)` }, [
+  return activitiesFor(input.timings).longWait.stopServer.executeWithOptions({ summary: `shut down ${serverName(instance)} (power off after ${Math.round(graceMs / 1000)} s)` }, [
     { instance, serverId, gracefulTimeoutMs: graceMs },
   ]);
 }
 
 function start(input: OperationInput, serverId: number) {
   const { instance } = input;
-  return activitiesFor(input.timings).waits.startServer.executeWithOptions({ summary: `power on ${serverLabel(instance)}` }, [{ instance, serverId }]);
+  return activitiesFor(input.timings).longWait.startServer.executeWithOptions({ summary: `power on ${serverName(instance)}` }, [{ instance, serverId }]);
 }
 
 export async function suspendWorkflow(input: OperationInput): Promise<OperationOutcome> {
-  setCurrentDetails(`Shutting down ${serverLabel(input.instance)}`);
+  setCurrentDetails(`Shutting down ${serverName(input.instance)}`);
   await stop(input, serverOf(input));
   await tellCustomerAndBilling(input, 'suspended', 'instance.suspended', 'suspended');
   return { status: 'suspended', resources: input.resources, plan: input.instance.plan };
 }
 
 export async function unsuspendWorkflow(input: OperationInput): Promise<OperationOutcome> {
-  setCurrentDetails(`Powering on ${serverLabel(input.instance)}`);
+  setCurrentDetails(`Powering on ${serverName(input.instance)}`);
   await start(input, serverOf(input));
   await tellCustomerAndBilling(input, 'unsuspended', 'instance.unsuspended', 'running');
   return { status: 'running', resources: input.resources, plan: input.instance.plan };
@@ -51,21 +60,21 @@ export async function unsuspendWorkflow(input: OperationInput): Promise<Operatio
 
 export async function resizeWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance } = input;
-  const { provider, waits } = activitiesFor(input.timings);
+  const { shortCall, longWait } = activitiesFor(input.timings);
   const target = input.operation.args.plan ?? instance.plan;
   const serverId = serverOf(input);
   // Refuse before stopping anything: a disk cannot shrink, and that is the customer's call, not a retry.
-  const check = await provider.checkResize.executeWithOptions({ summary: `check resize ${serverLabel(instance)} to ${target}` }, [{ instance, serverId, plan: target }]);
+  const check = await shortCall.checkResize.executeWithOptions({ summary: `check resize ${serverName(instance)} to ${target}` }, [{ instance, serverId, plan: target }]);
   if (!check.alreadyThere) {
     const wasRunning = input.fromStatus === 'running';
     if (wasRunning) {
-      setCurrentDetails(`Stopping ${serverLabel(instance)} to change its type`);
+      setCurrentDetails(`Stopping ${serverName(instance)} to change its type`);
       await stop(input, serverId);
     }
-    setCurrentDetails(`Changing ${serverLabel(instance)} to ${check.serverType} (disk kept)`);
-    await waits.changeServerType.executeWithOptions({ summary: `change type to ${check.serverType}, keep disk` }, [{ instance, serverId, serverType: check.serverType }]);
+    setCurrentDetails(`Changing ${serverName(instance)} to ${check.serverType} (disk kept)`);
+    await longWait.changeServerType.executeWithOptions({ summary: `change type to ${check.serverType}, keep disk` }, [{ instance, serverId, serverType: check.serverType }]);
     if (wasRunning) {
-      setCurrentDetails(`Powering ${serverLabel(instance)} back on`);
+      setCurrentDetails(`Powering ${serverName(instance)} back on`);
       await start(input, serverId);
     }
   }
@@ -80,10 +89,10 @@ export async function resizeWorkflow(input: OperationInput): Promise<OperationOu
 
 export async function rebootWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance } = input;
-  const { waits } = activitiesFor(input.timings);
-  setCurrentDetails(`Rebooting ${serverLabel(instance)}`);
+  const { longWait } = activitiesFor(input.timings);
+  setCurrentDetails(`Rebooting ${serverName(instance)}`);
   const grace = input.timings.rebootGraceMs;
-  await waits.rebootServer.executeWithOptions({ summary: `reboot ${serverLabel(instance)} (reset after ${Math.round(grace / 1000)} s)` }, [
+  await longWait.rebootServer.executeWithOptions({ summary: `reboot ${serverName(instance)} (reset after ${Math.round(grace / 1000)} s)` }, [
     { instance, serverId: serverOf(input), softTimeoutMs: grace },
   ]);
   await tellCustomerAndBilling(input, undefined, 'instance.rebooted', 'running');

@@ -16,8 +16,6 @@ export function operationSummary(type: OperationType, instance: InstanceSpec, ta
   return `${TITLES[type]} ${instance.subdomain} · ${plan} · ${instance.region}`;
 }
 
-export const serverLabel = (instance: InstanceSpec): string => `hostflow-${instance.subdomain}`;
-
 export function minutes(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
 }

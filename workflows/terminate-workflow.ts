@@ -5,20 +5,20 @@ import { setCurrentDetails } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome } from './domain';
 import { revisionOf, togetherFromRevision2 } from './revisions';
-import { serverLabel } from './summaries';
+import { serverName } from './ids';
 
 export async function terminateWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance, operation, resources } = input;
-  const { notify, provider, waits } = activitiesFor(input.timings);
+  const { dedupedNotice, shortCall, longWait } = activitiesFor(input.timings);
   if (operation.args.snapshot && resources.serverId !== undefined) {
-    setCurrentDetails(`Taking a snapshot of ${serverLabel(instance)}`);
-    await waits.snapshotServer.executeWithOptions({ summary: `snapshot ${serverLabel(instance)}` }, [
+    setCurrentDetails(`Taking a snapshot of ${serverName(instance)}`);
+    await longWait.snapshotServer.executeWithOptions({ summary: `snapshot ${serverName(instance)}` }, [
       { instance, serverId: resources.serverId, operationId: operation.operationId },
     ]);
   }
-  setCurrentDetails(`Deleting ${serverLabel(instance)} and its DNS record`);
-  const deleteServer = () => waits.deleteServer.executeWithOptions({ summary: `delete server ${serverLabel(instance)}` }, [{ instance, serverId: resources.serverId }]);
-  const deleteDnsRecord = () => provider.deleteDnsRecord.executeWithOptions({ summary: `delete DNS record ${instance.subdomain}` }, [{ instance }]);
+  setCurrentDetails(`Deleting ${serverName(instance)} and its DNS record`);
+  const deleteServer = () => longWait.deleteServer.executeWithOptions({ summary: `delete server ${serverName(instance)}` }, [{ instance, serverId: resources.serverId }]);
+  const deleteDnsRecord = () => shortCall.deleteDnsRecord.executeWithOptions({ summary: `delete DNS record ${instance.subdomain}` }, [{ instance }]);
   if (revisionOf(input) >= 2) {
     await deleteDnsRecord();
     await deleteServer();
@@ -29,10 +29,10 @@ export async function terminateWorkflow(input: OperationInput): Promise<Operatio
   const notices: (() => Promise<unknown>)[] = [];
   // A customer whose instance never ran was never welcomed; don't write to say goodbye.
   if (input.fromStatus === 'running' || input.fromStatus === 'suspended' || input.fromStatus === 'attention') {
-    notices.push(() => notify.sendEmail.executeWithOptions({ summary: 'send terminated e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'terminated' }]));
+    notices.push(() => dedupedNotice.sendEmail.executeWithOptions({ summary: 'send terminated e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'terminated' }]));
   }
   notices.push(() =>
-    notify.notifyBilling.executeWithOptions({ summary: 'notify billing: terminated' }, [
+    dedupedNotice.notifyBilling.executeWithOptions({ summary: 'notify billing: terminated' }, [
       { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.terminated', status: 'terminated' },
     ]),
   );
