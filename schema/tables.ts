@@ -28,6 +28,8 @@ export const instances = pgTable(
     currentOperationId: text('current_operation_id'),
     lastError: text('last_error'),
     openclawVersion: text('openclaw_version'),
+    /** When the VPS's ready callback used its token; the token is single-use, so later calls send nothing. */
+    callbackUsedAt: timestamp('callback_used_at', { withTimezone: true }),
     /** Last operation number handed out; the API takes the next one atomically. */
     operationSeq: integer('operation_seq').notNull().default(0),
     ...timestamps,

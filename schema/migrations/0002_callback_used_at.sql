@@ -1,0 +1,1 @@
+ALTER TABLE "instances" ADD COLUMN "callback_used_at" timestamp with time zone;
