@@ -3,6 +3,9 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/ids';
 import { DEFAULT_CATALOG, type Catalog } from './catalog';
+import { realProviderProblems } from './real-providers';
+import { DEFAULT_RESERVED_HOSTNAMES, parseReservedHostnames } from './reserved-hostnames';
+import { parseTrustProxy } from './trust-proxy';
 
 const apiKeyPairs = z
   .string()
@@ -31,6 +34,29 @@ const durationMs = z
     return n * ({ ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
   });
 
+const trustProxy = z.string().transform((value, ctx) => {
+  try {
+    return parseTrustProxy(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message} (expected hops, proxy addresses/subnets, or loopback/linklocal/uniquelocal)` });
+    return z.NEVER;
+  }
+});
+
+/** `host:port` to listen on, or `off`. */
+const listenAddress = z.string().transform((value, ctx) => {
+  if (value.trim() === 'off') return undefined;
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(value.trim());
+  if (!match || Number(match[2]) > 65535) {
+    ctx.addIssue({ code: 'custom', message: 'expected host:port (e.g. 127.0.0.1:9465) or off' });
+    return z.NEVER;
+  }
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+});
+
+/** Where the API serves GET /metrics when API_METRICS_ADDRESS is unset: this machine only. */
+export const DEFAULT_API_METRICS_ADDRESS = '127.0.0.1:9465';
+
 /** Workflows a worker keeps cached when WORKER_MAX_CACHED_WORKFLOWS is unset (why: workers/worker.ts). */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
 
@@ -54,10 +80,14 @@ const envSchema = z.object({
   API_URL: z.url().default('http://127.0.0.1:2222'),
   // Express's "trust proxy": hops (a number) or the proxies' addresses/subnets (comma list, or
   // loopback / linklocal / uniquelocal). Never "true": any client could then choose its own IP.
-  API_TRUST_PROXY: z
+  API_TRUST_PROXY: trustProxy.optional(),
+  API_METRICS_ADDRESS: listenAddress.prefault(DEFAULT_API_METRICS_ADDRESS),
+  RESERVED_HOSTNAMES: z
     .string()
-    .regex(/^(\d+|[0-9a-fA-F.:/, ]+|loopback|linklocal|uniquelocal)$/, 'expected a number of hops, addresses or subnets, or loopback/linklocal/uniquelocal')
+    .transform(parseReservedHostnames)
+    .refine((names) => names.every((name) => /^[a-z0-9-]{1,63}$/.test(name)), 'expected a comma list of DNS labels, or none')
     .optional(),
+  API_MAX_QUEUED_OPERATIONS: z.coerce.number().int().min(1).max(1000).default(20),
   PROVISION_READY_TIMEOUT: durationMs.default(15 * 60_000),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(DEFAULT_MAX_CACHED_WORKFLOWS),
@@ -80,7 +110,12 @@ export interface Config {
   callbackSecret: string;
   billingWebhookUrl: string | undefined;
   /** trustProxy: Express's "trust proxy" (API_TRUST_PROXY); unset: the socket's address is the client. */
-  api: { port: number; publicUrl: string; trustProxy?: number | string };
+  /** metrics: where GET /metrics listens (API_METRICS_ADDRESS), undefined when off. */
+  api: { port: number; publicUrl: string; trustProxy?: number | string; metrics: { host: string; port: number } | undefined };
+  /** Hostnames customers may not order (RESERVED_HOSTNAMES). */
+  reservedHostnames: readonly string[];
+  /** Operations an instance may have queued before the API refuses another (API_MAX_QUEUED_OPERATIONS). */
+  maxQueuedOperations: number;
   provisionReadyTimeoutMs: number;
   logLevel: string;
   /** A workflow bundle built ahead (`npm run build:workflows`); unset: the worker bundles at start. */
@@ -108,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (apiKeys.length === 0) {
     throw new ConfigError(['WHMCS_API_KEY and WHMCS_HMAC_SECRET (or WHMCS_API_KEYS=key:secret,…): at least one signing pair is required']);
   }
+  const providerProblems = realProviderProblems({ hetznerUrl: e.HETZNER_API_URL, cloudflareUrl: e.CLOUDFLARE_API_URL, apiUrl: e.API_URL });
+  if (providerProblems.length > 0) throw new ConfigError(providerProblems);
   return {
     databaseUrl: e.DATABASE_URL,
     taskQueue: e.TEMPORAL_TASK_QUEUE,
@@ -120,8 +157,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     api: {
       port: e.API_PORT,
       publicUrl: e.API_URL.replace(/\/$/, ''),
-      trustProxy: e.API_TRUST_PROXY === undefined ? undefined : /^\d+$/.test(e.API_TRUST_PROXY) ? Number(e.API_TRUST_PROXY) : e.API_TRUST_PROXY,
+      trustProxy: e.API_TRUST_PROXY,
+      metrics: e.API_METRICS_ADDRESS,
     },
+    reservedHostnames: e.RESERVED_HOSTNAMES ?? DEFAULT_RESERVED_HOSTNAMES,
+    maxQueuedOperations: e.API_MAX_QUEUED_OPERATIONS,
     provisionReadyTimeoutMs: e.PROVISION_READY_TIMEOUT,
     logLevel: e.LOG_LEVEL,
     workflowBundlePath: e.WORKFLOW_BUNDLE,

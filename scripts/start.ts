@@ -10,6 +10,7 @@ import { startEmbeddedPostgres } from '../schema/embedded-postgres';
 import { runMigrations } from '../schema/migrate';
 import { sandboxProviderEnv, startSandbox } from '../sandbox';
 import { loadOrCreateDevSecrets } from './dev-secrets';
+import { decideStartMode } from './start-mode';
 import { startTemporalDevServer } from './lib/temporal-dev-server';
 import { withWorkerProcessEnv } from '../workers/process-env';
 
@@ -38,10 +39,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
+  const mode = decideStartMode(process.env);
+  if (mode.kind === 'refused') {
+    say(`Hostflow will not start: a real provider token is set, so nothing falls back to the sandbox or dev values.\n${mode.problems.map((p) => `  - ${p}`).join('\n')}`);
+    process.exit(1);
+  }
   try {
     const env: NodeJS.ProcessEnv = { ...process.env };
     const apiPort = Number(env.API_PORT ?? 2222);
-    env.API_URL ??= `http://127.0.0.1:${apiPort}`;
+    if (mode.kind === 'sandbox') env.API_URL ??= `http://127.0.0.1:${apiPort}`;
 
     if (!env.TEMPORAL_ADDRESS) {
       say('Starting the Temporal dev server (temporal-dev.yaml)…');
@@ -60,8 +66,7 @@ async function main(): Promise<void> {
     await runMigrations(env.DATABASE_URL);
 
     let sandboxUrl: string | undefined;
-    const realProviders = Boolean(env.HETZNER_API_TOKEN && env.CLOUDFLARE_API_TOKEN);
-    if (!realProviders) {
+    if (mode.kind === 'sandbox') {
       const sandbox = await startSandbox({ httpPort: Number(env.SANDBOX_HTTP_PORT ?? 4010), smtpPort: Number(env.SANDBOX_SMTP_PORT ?? 2525) });
       stack.push({ name: 'sandbox', stop: () => sandbox.close() });
       sandboxUrl = sandbox.httpUrl;
@@ -69,11 +74,15 @@ async function main(): Promise<void> {
       Object.assign(env, { ...sandboxProviderEnv(sandbox), ...(env.SMTP_URL ? { SMTP_URL: env.SMTP_URL } : {}) });
     }
     env.EMAIL_FROM ??= 'Hostflow <noreply@hostflow.test>';
-    if (!env.WHMCS_API_KEY && !env.WHMCS_API_KEYS) {
+    // Dev secrets only with sandbox providers: with a real one, decideStartMode demanded the operator's own.
+    let devSigningSecret: string | undefined;
+    if (mode.kind === 'sandbox') {
       const dev = loadOrCreateDevSecrets(DATA);
-      env.WHMCS_API_KEY = dev.apiKey;
-      env.WHMCS_HMAC_SECRET = dev.hmacSecret;
       env.CALLBACK_SECRET ??= dev.callbackSecret;
+      if (!env.WHMCS_API_KEY && !env.WHMCS_API_KEYS) {
+        env.WHMCS_API_KEY = dev.apiKey;
+        env.WHMCS_HMAC_SECRET = devSigningSecret = dev.hmacSecret;
+      }
     }
 
     stack.push(spawnService('worker', path.join(ROOT, 'workers', 'main.ts'), withWorkerProcessEnv(env)));
@@ -95,10 +104,12 @@ async function main(): Promise<void> {
       say(`  Sandbox state  ${sandboxUrl}/__sandbox/state   (servers, DNS records, e-mails)`);
       say(`  Sandbox SMTP   ${env.SMTP_URL}`);
     }
-    if (env.WHMCS_API_KEY === 'dev-whmcs') {
+    // The one secret ever printed: generated for this sandbox (.data/dev-secrets.json), worthless
+    // against real providers, and needed to sign the README's first requests. An operator's own is never shown.
+    if (devSigningSecret) {
       say('');
-      say('  Dev signing key (X-API-Key):     dev-whmcs');
-      say(`  Dev signing secret (HMAC):       ${env.WHMCS_HMAC_SECRET}`);
+      say('  Dev signing key (X-API-Key):     dev-whmcs             (sandbox only)');
+      say(`  Dev signing secret (HMAC):       ${devSigningSecret}   (DEV ONLY: generated for the sandbox)`);
       say('  Sign a request:  npm run -s sign -- POST /api/instances \'{"whmcs_service_id":1,"whmcs_client_id":1,"email":"a@example.com","plan":"starter","region":"eu-frankfurt"}\'');
     }
     say('');

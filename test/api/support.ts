@@ -31,6 +31,8 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
     EMAIL_FROM: 'hostflow@example.com',
     WHMCS_API_KEYS: `${KEY.key}:${KEY.secret},${OLD_KEY.key}:${OLD_KEY.secret}`,
     CALLBACK_SECRET,
+    // Real-looking providers need a public https callback URL (config/real-providers.ts).
+    API_URL: 'https://hostflow.example.com',
     LOG_LEVEL: 'silent',
     ...overrides,
   });
