@@ -9,7 +9,7 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => {
-  await h.db.stop();
+  await h?.db.stop();
 });
 
 describe('GET /api/catalog', () => {
