@@ -31,8 +31,8 @@ export function createApp(deps: ApiDeps): express.Express {
   // Behind a reverse proxy every ready callback would otherwise come from the proxy's address and
   // share one per-IP budget; X-Forwarded-For is believed only from the proxies named here.
   if (deps.config.api.trustProxy !== undefined) app.set('trust proxy', deps.config.api.trustProxy);
-  // First: counts every request below it; answers GET /metrics (not logged, not counted).
-  app.use(createApiMetrics().handler);
+  // First: counts every request below it. GET /metrics is served on its own listener (api/metrics-server.ts).
+  app.use((deps.metrics ?? createApiMetrics()).handler);
   app.use(requestLogger(deps.logger));
   app.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');

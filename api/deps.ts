@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import type { DatabaseHandle } from '../schema/db';
+import type { ApiMetrics } from './metrics';
 import type { RateLimits } from './rate-limit';
 import type { TemporalGateway } from './temporal-gateway';
 
@@ -14,6 +15,8 @@ export interface ApiDeps {
   /** Clock for signature windows (ms since epoch); tests move it. */
   now?: () => number;
   rateLimits?: Partial<RateLimits>;
+  /** The request metrics the app counts into; main.ts serves them on API_METRICS_ADDRESS. */
+  metrics?: ApiMetrics;
 }
 
 /** What each route module gets: the deps plus the signed-route middleware chain. */

@@ -40,6 +40,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetail[] = [],
+    /** Sent with the answer, e.g. Retry-After on a 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -105,7 +107,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    res.status(apiError.status).json(envelope(apiError.code, apiError.message, apiError.details));
+    res.set(apiError.headers).status(apiError.status).json(envelope(apiError.code, apiError.message, apiError.details));
   };
 }
 

@@ -5,6 +5,8 @@ import { connectClient, temporalTarget } from '../config/temporal';
 import { openDatabase } from '../schema/db';
 import { createApp } from './app';
 import { createLogger } from './logging';
+import { createApiMetrics } from './metrics';
+import { serveMetrics } from './metrics-server';
 import { serve } from './server';
 import { createTemporalGateway } from './temporal-gateway';
 
@@ -25,16 +27,19 @@ async function main(): Promise<void> {
     client = new Client({ connection: Connection.lazy(target.connectionOptions as Parameters<typeof Connection.lazy>[0]), namespace: target.namespace });
   }
   const temporal = createTemporalGateway(client, { taskQueue: config.taskQueue });
-  const app = createApp({ config, database, temporal, logger });
+  const metrics = createApiMetrics();
+  const app = createApp({ config, database, temporal, logger, metrics });
+  const metricsListener = config.api.metrics ? await serveMetrics(metrics, config.api.metrics) : undefined;
   const running = await serve(app, {
     port: config.api.port,
     logger,
     closers: [
+      ...(metricsListener ? [{ name: 'metrics', close: metricsListener.close }] : []),
       { name: 'temporal', close: () => client.connection.close() },
       { name: 'postgres', close: () => database.close() },
     ],
   });
-  logger.info({ port: running.port, temporal: target.address, namespace: target.namespace, task_queue: config.taskQueue }, 'API listening');
+  logger.info({ port: running.port, metrics: metricsListener?.url ?? 'off', temporal: target.address, namespace: target.namespace, task_queue: config.taskQueue }, 'API listening');
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -1,5 +1,6 @@
-// Prometheus metrics of the API, served at GET /metrics on the API's own port (not under /api, so a
-// proxy that forwards only /api/* keeps it private): requests, latency and errors by route.
+// Prometheus metrics of the API: requests, latency and errors by route. Counted by a middleware of
+// the API app, served by metrics-server.ts on a listener of their own (API_METRICS_ADDRESS, loopback
+// by default), never on the API's public port.
 // The route label is the route's pattern (/api/instances/:id), never the URL, so ids and
 // scanners' junk paths cannot blow up the series count.
 import type { Request, RequestHandler } from 'express';
@@ -26,8 +27,10 @@ function routeOf(req: Request): string {
 
 export interface ApiMetrics {
   registry: Registry;
-  /** Put first: counts every request after it, and answers GET /metrics itself. */
+  /** Put first: counts every request after it. */
   handler: RequestHandler;
+  /** The Prometheus text of this app's and the process's metrics. */
+  text(): Promise<string>;
 }
 
 export function createApiMetrics(): ApiMetrics {
@@ -53,16 +56,7 @@ export function createApiMetrics(): ApiMetrics {
     registers: [registry],
   });
 
-  // A plain middleware, not a route: /metrics is for Prometheus, not part of the billing API
-  // that the OpenAPI document describes route by route.
   const handler: RequestHandler = (req, res, next) => {
-    if (req.path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
-      Promise.all([registry.metrics(), processMetrics().metrics()]).then(
-        ([http, proc]) => res.set('Content-Type', registry.contentType).send(http + proc),
-        next,
-      );
-      return;
-    }
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const labels = { method: req.method, route: routeOf(req), status: String(res.statusCode) };
@@ -72,5 +66,6 @@ export function createApiMetrics(): ApiMetrics {
     });
     next();
   };
-  return { registry, handler };
+  const text = async () => (await registry.metrics()) + (await processMetrics().metrics());
+  return { registry, handler, text };
 }

@@ -16,6 +16,7 @@ import {
   OperationIdParams,
   OperationList,
   OperationResponse,
+  OperationsPageQuery,
   OperationView,
   ReadyBody,
   ReadyResponse,
@@ -40,7 +41,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   CONFLICT: `CONFLICT: ${KEY_REUSED_MESSAGE}, or the hostname is taken`,
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE: the body is over 64 KiB',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json (UTF-8, uncompressed)',
-  RATE_LIMITED: 'RATE_LIMITED: too many requests; see Retry-After',
+  RATE_LIMITED: 'RATE_LIMITED: too many requests, or (suspend, unsuspend, reboot, resize, webhooks) the instance already has API_MAX_QUEUED_OPERATIONS (default 20) operations queued; see Retry-After',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
   UNAVAILABLE: 'UNAVAILABLE: Temporal or Postgres is not answering; retry later',
 };
@@ -132,9 +133,10 @@ export const ROUTES: RouteConfig[] = [
     method: 'get',
     path: '/api/instances/{id}/operations',
     operationId: 'listOperations',
-    summary: "An instance's operations, by seq",
+    summary: "An instance's operations, by seq, a page at a time",
+    description: 'Oldest first. `limit` bounds the page; `next_after_seq`, passed back as `after_seq`, reads the next one.',
     security: SIGNED,
-    request: { params: InstanceIdParams },
+    request: { params: InstanceIdParams, query: OperationsPageQuery },
     responses: { 200: json(OperationList, 'The operations'), ...errors(...SIGNED_ERRORS, 'NOT_FOUND', 'UNAVAILABLE') },
   },
   {
@@ -150,7 +152,9 @@ export const ROUTES: RouteConfig[] = [
     method: 'post',
     path: '/api/instances/{id}/ready',
     operationId: 'instanceReady',
-    summary: "The VPS's cloud-init callback (repeatable)",
+    summary: "The VPS's cloud-init callback",
+    description:
+      'The token (X-Callback-Token) is single-use: the first valid call signals the provision; a repeat with the same token is answered 200 as well (so a retry whose answer was lost never fails) but signals nothing. Only failed calls count against the per-IP limit.',
     security: [{ CallbackToken: [] }],
     request: { params: InstanceIdParams, body: body(ReadyBody, false) },
     responses: {

@@ -1,6 +1,6 @@
 // Queries the API makes against the read model. Writes are in create-instance.ts and
 // request-operation.ts; everything else in the tables is written by the worker's activities.
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Database } from '../schema/db';
 import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
 import type { InstanceView } from './schemas';
@@ -40,8 +40,21 @@ export async function findOperationByKey(db: Database, instanceId: string, key: 
   return row;
 }
 
-export async function listOperations(db: Database, instanceId: string): Promise<OperationRow[]> {
-  return db.select().from(operations).where(eq(operations.instanceId, instanceId)).orderBy(asc(operations.seq), asc(operations.createdAt));
+/** One page of an instance's operations in seq order, after `afterSeq`; `nextAfterSeq` is set when more follow. */
+export async function listOperations(
+  db: Database,
+  instanceId: string,
+  page: { afterSeq: number; limit: number },
+): Promise<{ rows: OperationRow[]; nextAfterSeq: number | null }> {
+  const rows = await db
+    .select()
+    .from(operations)
+    .where(and(eq(operations.instanceId, instanceId), gt(operations.seq, page.afterSeq)))
+    .orderBy(asc(operations.seq), asc(operations.createdAt))
+    .limit(page.limit + 1);
+  const more = rows.length > page.limit;
+  const shown = more ? rows.slice(0, page.limit) : rows;
+  return { rows: shown, nextAfterSeq: more ? (shown[shown.length - 1]?.seq ?? null) : null };
 }
 
 export async function loadInstanceView(db: Database, row: InstanceRow, domain: string): Promise<InstanceView> {

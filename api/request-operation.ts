@@ -13,6 +13,7 @@ import { canEverRun } from '../workflows/transitions';
 import { PROVISION_IDEMPOTENCY_KEY } from './create-instance';
 import { ApiError } from './errors';
 import { assertSameRequest, operationIdForKey, requestHash } from './idempotency';
+import { refuseWhenQueueFull } from './operation-queue-limit';
 import { findOperationByKey } from './read-model';
 import { EntityWorkflowGoneError, type TemporalGateway } from './temporal-gateway';
 
@@ -24,7 +25,7 @@ export interface OperationContext {
 }
 
 export async function requestOperation(
-  deps: { db: Database; temporal: TemporalGateway; catalog: Catalog },
+  deps: { db: Database; temporal: TemporalGateway; catalog: Catalog; maxQueuedOperations: number },
   instance: InstanceRow,
   type: RequestableOperation,
   args: OperationArgs,
@@ -50,6 +51,8 @@ export async function requestOperation(
     const previous = await findOperationByKey(db, instance.id, key);
     if (previous) return sameRequestOr409(previous, hash);
   }
+  // After the key lookup, so a retried request still gets its operation back.
+  if (type !== 'terminate') await refuseWhenQueueFull(db, instance.id, deps.maxQueuedOperations);
 
   const [next] = await db
     .update(instances)

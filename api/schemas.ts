@@ -63,7 +63,12 @@ export const TerminateBody = z
 
 export const ReadyBody = z
   .strictObject({
-    openclaw_version: z.string().regex(/^[0-9A-Za-z.+_-]{1,64}$/).optional().meta({ example: '1.4.2' }),
+    // Whatever `openclaw --version` prints (e.g. "1.2.3 (build 4)"): one line of printable ASCII.
+    openclaw_version: z
+      .string()
+      .regex(/^[\x20-\x7e]{1,64}$/, 'expected 1–64 printable ASCII characters')
+      .optional()
+      .meta({ description: 'The gateway version the VPS reports: 1–64 printable ASCII characters', example: '1.2.3 (build 4)' }),
     gateway_port: z.number().int().min(1).max(65535).optional().meta({ example: 18789 }),
   })
   .meta({ id: 'ReadyRequest' });
@@ -123,6 +128,21 @@ export const ListInstancesQuery = z.strictObject({
     .meta({ param: { description: 'WHMCS service id to look up' }, example: '1042' }),
 });
 
+export const OPERATIONS_PAGE = { defaultLimit: 50, maxLimit: 200 } as const;
+export const OperationsPageQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/, 'expected a positive integer')
+    .refine((value) => Number(value) <= OPERATIONS_PAGE.maxLimit, `at most ${OPERATIONS_PAGE.maxLimit}`)
+    .optional()
+    .meta({ param: { description: `Operations per page (1–${OPERATIONS_PAGE.maxLimit}, default ${OPERATIONS_PAGE.defaultLimit})` }, example: '50' }),
+  after_seq: z
+    .string()
+    .regex(/^(0|[1-9]\d{0,9})$/, 'expected a non-negative integer')
+    .optional()
+    .meta({ param: { description: 'Only operations with a larger seq: the `next_after_seq` of the previous page' }, example: '50' }),
+});
+
 export const IdempotencyKeyHeader = z.object({
   'idempotency-key': z
     .string()
@@ -176,7 +196,12 @@ export const CreateInstanceResponse = z
   .meta({ id: 'CreateInstanceResponse' });
 export const OperationResponse = z.object({ operation: OperationView }).meta({ id: 'OperationResponse' });
 export const InstanceList = z.object({ instances: z.array(InstanceView) }).meta({ id: 'InstanceList' });
-export const OperationList = z.object({ operations: z.array(OperationView) }).meta({ id: 'OperationList' });
+export const OperationList = z
+  .object({
+    operations: z.array(OperationView),
+    next_after_seq: z.number().int().nullable().meta({ description: 'Pass as `after_seq` for the next page; null on the last page' }),
+  })
+  .meta({ id: 'OperationList' });
 export const ReadyResponse = z.object({ acknowledged: z.literal(true) }).meta({ id: 'ReadyResponse' });
 export const WebhookResponse = z
   .object({

@@ -5,6 +5,7 @@ import { createInstance } from '../create-instance';
 import type { RouteContext } from '../deps';
 import { ApiError } from '../errors';
 import { findInstance, findInstanceByServiceId, loadInstanceView } from '../read-model';
+import { refuseReservedHostname } from '../reserved-hostnames';
 import { idempotencyKey, requestedBy } from '../request-context';
 import { CreateInstanceBody, ListInstancesQuery } from '../schemas';
 import { parseOr400 } from '../validate';
@@ -18,6 +19,7 @@ export function instanceRoutes({ deps, signed }: RouteContext): Router {
   router.post('/api/instances', ...signed, async (req, res) => {
     const key = idempotencyKey(req);
     const body = parseOr400(CreateInstanceBody, req.body);
+    refuseReservedHostname(body.hostname, deps.config.reservedHostnames);
     const { instance, operation, created } = await createInstance(
       { db, temporal: deps.temporal, config: deps.config },
       body,

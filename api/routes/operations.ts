@@ -8,7 +8,7 @@ import { ApiError } from '../errors';
 import { findInstance, findOperation, listOperations } from '../read-model';
 import { idempotencyKey, requestedBy } from '../request-context';
 import { requestOperation, type RequestableOperation } from '../request-operation';
-import { ReasonBody, ResizeBody, TerminateBody } from '../schemas';
+import { OPERATIONS_PAGE, OperationsPageQuery, ReasonBody, ResizeBody, TerminateBody } from '../schemas';
 import { parseOr400 } from '../validate';
 import { operationView } from '../views';
 
@@ -24,7 +24,7 @@ export function operationRoutes({ deps, signed }: RouteContext): Router {
     const instance = await findInstance(db, req.params.id as string);
     if (!instance) throw new ApiError('NOT_FOUND', 'no such instance');
     const operation = await requestOperation(
-      { db, temporal: deps.temporal, catalog: deps.config.catalog },
+      { db, temporal: deps.temporal, catalog: deps.config.catalog, maxQueuedOperations: deps.config.maxQueuedOperations },
       instance,
       type,
       args,
@@ -47,9 +47,14 @@ export function operationRoutes({ deps, signed }: RouteContext): Router {
   });
 
   router.get('/api/instances/:id/operations', ...signed, async (req, res) => {
+    const query = parseOr400(OperationsPageQuery, req.query, 'query');
     const instance = await findInstance(db, req.params.id as string);
     if (!instance) throw new ApiError('NOT_FOUND', 'no such instance');
-    res.json({ operations: (await listOperations(db, instance.id)).map(operationView) });
+    const page = await listOperations(db, instance.id, {
+      afterSeq: Number(query.after_seq ?? 0),
+      limit: Number(query.limit ?? OPERATIONS_PAGE.defaultLimit),
+    });
+    res.json({ operations: page.rows.map(operationView), next_after_seq: page.nextAfterSeq });
   });
 
   router.get('/api/instances/:id/operations/:op_id', ...signed, async (req, res) => {

@@ -36,7 +36,7 @@ export function webhookRoutes({ deps, signed }: RouteContext): Router {
     const instance = await findInstanceByServiceId(db, body.service_id);
     if (!instance) throw new ApiError('NOT_FOUND', `no instance for service ${body.service_id}`);
     const operation = await requestOperation(
-      { db, temporal: deps.temporal, catalog: deps.config.catalog },
+      { db, temporal: deps.temporal, catalog: deps.config.catalog, maxQueuedOperations: deps.config.maxQueuedOperations },
       instance,
       WEBHOOK_EVENTS[event],
       args,

@@ -1,9 +1,11 @@
 // Metrics and logs as production runs them: the real worker process (workers/main.ts) on the
 // test stack writes JSON lines carrying workflow id, run id, instance id and operation, and
-// serves the SDK's Temporal metrics to Prometheus; the API serves its own at GET /metrics.
+// serves the SDK's Temporal metrics to Prometheus; the API serves its own at GET /metrics on a
+// listener of its own (API_METRICS_ADDRESS), never on its public port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
+import { serveMetrics } from '../../api/metrics-server';
 import { eventually, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -84,7 +86,8 @@ describe('worker and API telemetry', () => {
   it('counts API requests, errors and latency by route pattern at GET /metrics', async () => {
     await stack.call('GET', '/api/instances/00000000-0000-4000-8000-000000000000');
     await fetch(`${stack.apiUrl}/no/such/path`);
-    const answer = await fetch(`${stack.apiUrl}/metrics`);
+    const listener = await serveMetrics(stack.apiMetrics, { host: '127.0.0.1', port: 0 });
+    const answer = await fetch(listener.url).finally(() => listener.close());
     expect(answer.status).toBe(200);
     const text = await answer.text();
     expect(text).toMatch(/hostflow_api_requests_total\{method="POST",route="\/api\/instances",status="202"\} [1-9]/);
@@ -93,5 +96,6 @@ describe('worker and API telemetry', () => {
     expect(text).toMatch(/hostflow_api_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/api\/instances\/:id",status="200"\} [1-9]/);
     expect(text).toContain('hostflow_api_process_cpu_user_seconds_total');
     expect(text).not.toContain('00000000-0000-4000-8000-000000000000');
+    expect((await fetch(`${stack.apiUrl}/metrics`)).status).toBe(404);
   });
 });

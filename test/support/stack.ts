@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { createApp } from '../../api/app';
+import { createApiMetrics, type ApiMetrics } from '../../api/metrics';
 import type { RateLimits } from '../../api/rate-limit';
 import { createTemporalGateway, type TemporalGateway } from '../../api/temporal-gateway';
 import type { InstanceWorkflowInput } from '../../workflows/domain';
@@ -52,6 +53,8 @@ export interface HttpAnswer {
 
 export interface Stack {
   apiUrl: string;
+  /** The API's request metrics (api/main.ts serves them on API_METRICS_ADDRESS; tests serve them themselves). */
+  apiMetrics: ApiMetrics;
   config: Config;
   /** The Temporal server and namespace the API and the worker use. */
   temporal: { address: string; namespace: string };
@@ -122,7 +125,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = openDatabase(config.databaseUrl!);
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
+  const apiMetrics = createApiMetrics();
   const app = createApp({
+    metrics: apiMetrics,
     config,
     database,
     temporal: withEntityKnobs(createTemporalGateway(client, { taskQueue }), options.entity),
@@ -175,6 +180,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   return {
     apiUrl,
+    apiMetrics,
     config,
     temporal,
     sandbox,
