@@ -65,6 +65,17 @@ describe('provision', () => {
     expect(instance.emails()).toEqual([]);
     expect(instance.billing()).toEqual(['instance.provision_failed']);
   });
+
+  it('refused by the provider while creating: rolls back and ends failed, never in attention', async () => {
+    const instance = await h.start();
+    h.stubs.fail(instance.id, 'createServer', { type: FailureType.ProviderRefused, nonRetryable: true, message: 'resource_limit_exceeded' });
+    const state = await instance.untilSettled('failed');
+    expect(await instance.untilDone(instance.provision)).toEqual({ status: 'failed', error: expect.stringMatching(/rolled back.*resource_limit_exceeded/) });
+    expect(state.attention).toBeUndefined();
+    expect(instance.providerCalls()).toEqual(['createServer', 'deleteDnsRecord', 'deleteServer']);
+    expect(instance.calls().find((c) => c.activity === 'deleteServer')?.input.serverId).toBeUndefined();
+    expect(instance.billing()).toEqual(['instance.provision_failed']);
+  });
 });
 
 describe('suspend', () => {

@@ -1,7 +1,7 @@
 // The entity's queue: operations that arrive while another runs wait their turn and are checked
 // against the state they meet; terminate drops what is queued (and cancels a provision, which
 // compensates first); an idempotency key seen before never makes a second operation.
-import { startHarness, type Harness, type TestInstance } from './harness';
+import { eventually, startHarness, type Harness, type TestInstance } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -117,6 +117,29 @@ describe('terminate', () => {
     expect(instance.billing()).toEqual(['instance.provision_failed', 'instance.terminated']);
     // Never welcomed, so no goodbye either.
     expect(instance.emails()).toEqual([]);
+  });
+
+  // KNOWN BUG (reported, not fixed here): the provision's activities are cancelled with the SDK's
+  // default TRY_CANCEL, so a terminate that arrives while createServer is still running rolls back
+  // (deleteDnsRecord, deleteServer by label: nothing found yet) and terminates without waiting for
+  // it. The real createServer ignores cancellation, so a server created after that is left behind,
+  // billable, with no entity to remove it. `it.failing` passes while the bug is there; once the
+  // provision waits for its cancelled activity (WAIT_CANCELLATION_COMPLETED), make it an `it`.
+  it.failing('during createServer: deletes nothing before the create has ended', async () => {
+    const instance = await h.start();
+    const held = h.stubs.hold(instance.id, 'createServer');
+    await held.reached;
+    await instance.request('terminate');
+    // Give the entity time to (wrongly) roll back and terminate while the create is still running.
+    await eventually(async () => (instance.providerCalls().includes('deleteServer') ? true : undefined), 'a delete', 2_000).catch(() => undefined);
+    try {
+      expect(instance.providerCalls()).toEqual(['createServer']);
+    } finally {
+      held.release();
+    }
+    expect(await instance.result()).toMatchObject({ status: 'terminated' });
+    const created = instance.calls().find((c) => c.activity === 'createServer')!.result as { serverId: number };
+    expect(instance.calls().filter((c) => c.activity === 'deleteServer').map((c) => c.input.serverId)).toContain(created.serverId);
   });
 
   it('waits for an in-flight operation other than provision, and drops the queued ones', async () => {
