@@ -20,7 +20,9 @@ export function signBody(secret: string, body: string, timestamp: string): strin
   return createHmac('sha256', secret).update(body + timestamp).digest('hex');
 }
 
-export function createBillingActivities(deps: ActivityDeps) {
+export type BillingDeps = Pick<ActivityDeps, 'db' | 'billing'>;
+
+export function createBillingActivities(deps: BillingDeps) {
   return {
     async notifyBilling(input: BillingEvent): Promise<'sent' | 'already sent' | 'not configured'> {
       const url = deps.billing.url;

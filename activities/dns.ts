@@ -1,14 +1,16 @@
 // DNS activities: one A record `<subdomain>.<domain>` per instance, found by exact name before
-// anything is created, so a retried or duplicated attempt never adds a second record.
-import { eq } from 'drizzle-orm';
+// anything is created, so a retried or duplicated attempt never adds a second record. They talk to
+// Cloudflare only; the workflow records the record id (records.ts).
 import type { InstanceSpec } from '../workflows/domain';
-import { instances } from '../schema/tables';
+import { instanceFqdn } from '../workflows/ids';
 import { RECORD_ALREADY_EXISTS } from './cloudflare-client';
 import type { ActivityDeps } from './deps';
 import { classify, ProviderError } from './errors';
 
-export function createDnsActivities(deps: ActivityDeps) {
-  const fqdn = (instance: InstanceSpec) => `${instance.subdomain}.${deps.domain}`;
+export type DnsDeps = Pick<ActivityDeps, 'dns' | 'domain'>;
+
+export function createDnsActivities(deps: DnsDeps) {
+  const fqdn = (instance: InstanceSpec) => instanceFqdn(instance.subdomain, deps.domain);
 
   return {
     async ensureDnsRecord(input: { instance: InstanceSpec; ipAddress: string }): Promise<{ dnsRecordId: string }> {
@@ -29,7 +31,6 @@ export function createDnsActivities(deps: ActivityDeps) {
             if (!record) throw error;
           }
         }
-        await deps.db.update(instances).set({ dnsRecordId: record.id, updatedAt: new Date() }).where(eq(instances.id, input.instance.instanceId));
         return { dnsRecordId: record.id };
       } catch (error) {
         throw classify(error, what);

@@ -1,12 +1,15 @@
 // Customer e-mail over SMTP (nodemailer), once per (instance, operation, kind).
 import { eq } from 'drizzle-orm';
 import { instances } from '../schema/tables';
+import { instanceUrl } from '../workflows/ids';
 import { claimDelivery, deliveryKey, markDelivered, markDeliveryFailed } from './deliveries';
 import type { ActivityDeps } from './deps';
 import { renderEmail, type EmailKind } from './email-templates';
 import { classify, ProviderError } from './errors';
 
-export function createEmailActivities(deps: ActivityDeps) {
+export type EmailDeps = Pick<ActivityDeps, 'db' | 'mail' | 'domain'>;
+
+export function createEmailActivities(deps: EmailDeps) {
   return {
     async sendEmail(input: { instanceId: string; operationId: string; kind: EmailKind }): Promise<'sent' | 'already sent'> {
       const key = { instanceId: input.instanceId, operationId: input.operationId, kind: `email:${input.kind}` };
@@ -16,7 +19,7 @@ export function createEmailActivities(deps: ActivityDeps) {
       if (!instance) throw new Error(`instance ${input.instanceId} is not in the read model`);
       const { subject, text } = renderEmail(input.kind, {
         subdomain: instance.subdomain,
-        url: `https://${instance.subdomain}.${deps.domain}`,
+        url: instanceUrl(instance.subdomain, deps.domain),
         plan: instance.plan,
         ipAddress: instance.ipAddress,
       });

@@ -54,3 +54,12 @@ export function classify(error: unknown, what: string): Error {
 export function operationRefused(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.OperationRefused, message, nonRetryable: true });
 }
+
+/** Run one provider call; whatever it throws comes back classified (see `classify`). */
+export async function callProvider<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw classify(error, what);
+  }
+}

@@ -3,13 +3,34 @@
 // of the start-to-close timeout (up to minutes). Heartbeats are billable actions on Temporal Cloud:
 // activities shorter than the first tick send none, and the SDK sends at most one per 4 s (80 % of
 // the 5 s timeout) however often it is called. The keep-alive repeats the activity's own last
-// details, so it never wipes the progress a retry resumes from.
-import type { Context } from '@temporalio/activity';
+// details, so it never wipes the progress a retry resumes from: activities heartbeat through
+// `heartbeat` below, which remembers what they sent.
+import { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { lastHeartbeatDetails } from './poll';
 
 /** Under the policies' 5 s heartbeat timeout (activity-proxies.ts), with room for a busy event loop. */
 export const KEEP_ALIVE_INTERVAL_MS = 2_000;
+
+// The details each running activity last heartbeated, read back by the keep-alive.
+const lastDetails = new WeakMap<Context, unknown>();
+
+/** Heartbeat (and remember) `details` when running as an activity; a no-op when called directly (unit tests). */
+export function heartbeat(details?: unknown): void {
+  const context = currentContext();
+  if (!context) return;
+  lastDetails.set(context, details);
+  context.heartbeat(details);
+}
+
+/** What `context`'s activity last heartbeated, or what its previous attempt left. */
+export function lastHeartbeatDetails(context: Context): unknown {
+  return lastDetails.has(context) ? lastDetails.get(context) : context.info.heartbeatDetails;
+}
+
+/** The heartbeat a previous attempt left, so a retry resumes instead of starting over. */
+export function previousHeartbeat<T>(): T | undefined {
+  return currentContext()?.info.heartbeatDetails as T | undefined;
+}
 
 export const keepAliveInterceptor: ActivityInterceptorsFactory = (context: Context) => ({
   inbound: {
@@ -25,3 +46,11 @@ export const keepAliveInterceptor: ActivityInterceptorsFactory = (context: Conte
     },
   },
 });
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // not inside an activity
+  }
+}

@@ -1,6 +1,7 @@
 // Waiting inside an activity: poll, heartbeat every round so a dead worker is noticed within the
 // heartbeat timeout, and stop promptly when Temporal cancels the activity.
 import { Context } from '@temporalio/activity';
+import { heartbeat } from './keep-alive';
 
 export async function pollUntil<T>(
   read: () => Promise<T | undefined>,
@@ -16,36 +17,7 @@ export async function pollUntil<T>(
   }
 }
 
-/** Heartbeat when running as an activity; a no-op when called directly (unit tests). */
-export function heartbeat(details?: unknown): void {
-  let context: Context;
-  try {
-    context = Context.current();
-  } catch {
-    return; // not inside an activity
-  }
-  lastDetails.set(context, details);
-  context.heartbeat(details);
-}
-
-// The details each running activity last heartbeated, so the keep-alive (keep-alive.ts) can repeat
-// them instead of wiping the progress a retry would resume from.
-const lastDetails = new WeakMap<Context, unknown>();
-
-/** What `context`'s activity last heartbeated, or what its previous attempt left. */
-export function lastHeartbeatDetails(context: Context): unknown {
-  return lastDetails.has(context) ? lastDetails.get(context) : context.info.heartbeatDetails;
-}
-
-/** The heartbeat a previous attempt left, so a retry resumes instead of starting over. */
-export function previousHeartbeat<T>(): T | undefined {
-  try {
-    return Context.current().info.heartbeatDetails as T | undefined;
-  } catch {
-    return undefined;
-  }
-}
-
+/** Context.sleep ends early when Temporal cancels the activity; outside an activity (unit tests), a timer. */
 function sleep(ms: number): Promise<void> {
   try {
     return Context.current().sleep(ms);

@@ -1,63 +1,93 @@
-// Keeps the API's read model in step with the entity workflow: instance status, operation rows,
-// and an audit event. One transaction per call, idempotent (upserts and a dedupe key), so a
-// retried attempt changes nothing the first one already wrote.
+// The read model's one writer for what the workflows know: instance status and resources,
+// operation rows, and an audit event. One transaction per call, idempotent (upserts and a dedupe
+// key), so a retried attempt changes nothing the first one already wrote. Provider activities
+// write nothing here: they return what they created and the workflow records it.
 import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../schema/db';
+import { events, instances, operations } from '../schema/tables';
+import type { Resources } from '../workflows/domain';
 import { isFinalOperationStatus } from '../workflows/statuses';
 import type { TransitionRecord } from '../workflows/transition-record';
-import { events, instances, operations } from '../schema/tables';
 import type { ActivityDeps } from './deps';
 
-export function createRecordActivities(deps: ActivityDeps) {
+export type RecordDeps = Pick<ActivityDeps, 'db'>;
+
+type InstancePatch = Partial<typeof instances.$inferInsert>;
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export function createRecordActivities(deps: RecordDeps) {
   return {
+    /** An operation's step: its rows, the instance's status and resources, and the audit event. */
     async recordTransition(input: TransitionRecord): Promise<void> {
       await deps.db.transaction(async (tx) => {
         const now = new Date();
-        for (const op of input.operations ?? []) {
-          const row = {
-            id: op.request.operationId,
-            instanceId: input.instanceId,
-            seq: op.request.seq,
-            type: op.request.type,
-            status: op.status,
-            args: op.request.args as Record<string, unknown>,
-            idempotencyKey: op.request.idempotencyKey ?? null,
-            workflowId: op.workflowId,
-            requestedBy: op.request.requestedBy,
-            error: op.error ?? null,
-            startedAt: op.status === 'running' ? now : null,
-            finishedAt: isFinalOperationStatus(op.status) ? now : null,
-          };
-          await tx
-            .insert(operations)
-            .values(row)
-            .onConflictDoUpdate({
-              target: operations.id,
-              set: {
-                status: row.status,
-                error: row.error,
-                startedAt: sql`coalesce(${operations.startedAt}, excluded.started_at)`,
-                finishedAt: row.finishedAt,
-                updatedAt: now,
-              },
-            });
-        }
-        const patch: Partial<typeof instances.$inferInsert> = { status: input.status, updatedAt: now };
-        if (input.plan !== undefined) patch.plan = input.plan;
-        if (input.lastError !== undefined) patch.lastError = input.lastError;
-        if (input.currentOperationId !== undefined) patch.currentOperationId = input.currentOperationId;
-        if (input.openclawVersion !== undefined) patch.openclawVersion = input.openclawVersion;
-        const r = input.resources;
-        if (r?.serverId !== undefined) patch.serverId = r.serverId;
-        if (r?.ipAddress !== undefined) patch.ipAddress = r.ipAddress;
-        if (r?.dnsRecordId !== undefined) patch.dnsRecordId = r.dnsRecordId;
-        if (r?.serverType !== undefined) patch.serverType = r.serverType;
-        if (r?.location !== undefined) patch.location = r.location;
-        await tx.update(instances).set(patch).where(eq(instances.id, input.instanceId));
+        await upsertOperations(tx, input, now);
+        await tx.update(instances).set(transitionPatch(input, now)).where(eq(instances.id, input.instanceId));
         await tx
           .insert(events)
           .values({ instanceId: input.instanceId, operationId: input.currentOperationId ?? input.operations?.[0]?.request.operationId ?? null, kind: input.event.kind, message: input.event.message, data: input.event.data ?? {}, dedupeKey: input.event.key })
           .onConflictDoNothing();
       });
     },
+
+    /** What a provider activity created or changed (server, IP, DNS record, type, location), as soon as it exists. */
+    async recordResources(input: { instanceId: string; resources: Resources }): Promise<void> {
+      await deps.db
+        .update(instances)
+        .set({ ...resourcesPatch(input.resources), updatedAt: new Date() })
+        .where(eq(instances.id, input.instanceId));
+    },
   };
+}
+
+async function upsertOperations(tx: Transaction, input: TransitionRecord, now: Date): Promise<void> {
+  for (const op of input.operations ?? []) {
+    const row = {
+      id: op.request.operationId,
+      instanceId: input.instanceId,
+      seq: op.request.seq,
+      type: op.request.type,
+      status: op.status,
+      args: op.request.args as Record<string, unknown>,
+      idempotencyKey: op.request.idempotencyKey ?? null,
+      workflowId: op.workflowId,
+      requestedBy: op.request.requestedBy,
+      error: op.error ?? null,
+      startedAt: op.status === 'running' ? now : null,
+      finishedAt: isFinalOperationStatus(op.status) ? now : null,
+    };
+    await tx
+      .insert(operations)
+      .values(row)
+      .onConflictDoUpdate({
+        target: operations.id,
+        set: {
+          status: row.status,
+          error: row.error,
+          startedAt: sql`coalesce(${operations.startedAt}, excluded.started_at)`,
+          finishedAt: row.finishedAt,
+          updatedAt: now,
+        },
+      });
+  }
+}
+
+function transitionPatch(input: TransitionRecord, now: Date): InstancePatch {
+  const patch: InstancePatch = { status: input.status, updatedAt: now, ...resourcesPatch(input.resources ?? {}) };
+  if (input.plan !== undefined) patch.plan = input.plan;
+  if (input.lastError !== undefined) patch.lastError = input.lastError;
+  if (input.currentOperationId !== undefined) patch.currentOperationId = input.currentOperationId;
+  if (input.openclawVersion !== undefined) patch.openclawVersion = input.openclawVersion;
+  return patch;
+}
+
+/** Only the resources that are known: an absent field never blanks a column. */
+function resourcesPatch(resources: Resources): InstancePatch {
+  const patch: InstancePatch = {};
+  if (resources.serverId !== undefined) patch.serverId = resources.serverId;
+  if (resources.ipAddress !== undefined) patch.ipAddress = resources.ipAddress;
+  if (resources.dnsRecordId !== undefined) patch.dnsRecordId = resources.dnsRecordId;
+  if (resources.serverType !== undefined) patch.serverType = resources.serverType;
+  if (resources.location !== undefined) patch.location = resources.location;
+  return patch;
 }

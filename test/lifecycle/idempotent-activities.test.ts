@@ -1,7 +1,9 @@
 // The Hostflow half of the sandbox's commit-then-drop demonstration (test/sandbox/faults.test.ts
 // shows a naive create-then-retry making two servers): the provider answered nothing, Temporal
 // retries the activity, and exactly one server, one record, no leftovers come out of it.
+import { eq } from 'drizzle-orm';
 import { createActivities, type Activities } from '../../activities';
+import { instances } from '../../schema/tables';
 import type { InstanceSpec } from '../../workflows/domain';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { startStack, type Stack } from '../support/stack';
@@ -18,6 +20,17 @@ afterAll(() => stack?.close());
 
 let n = 0;
 const instance = (): InstanceSpec => ({ instanceId: `idem-${++n}-${Date.now()}`, customerId: '9', serviceId: '9', plan: 'starter', region: 'eu-helsinki', subdomain: `idem-${n}-${Date.now()}`, sshKeys: [] });
+
+/** The row the API writes when it accepts the instance, so the activities have one to update. */
+async function insertInstanceRow(spec: InstanceSpec): Promise<void> {
+  const serviceId = 700_000_000 + (Date.now() % 100_000_000) + n;
+  await stack.database.db.insert(instances).values({ id: spec.instanceId, whmcsServiceId: serviceId, whmcsClientId: 9, email: 'idem@example.com', plan: spec.plan, region: spec.region, subdomain: spec.subdomain, status: 'provisioning' });
+}
+
+async function instanceRow(instanceId: string) {
+  const [row] = await stack.database.db.select().from(instances).where(eq(instances.id, instanceId));
+  return row!;
+}
 
 /** What Temporal does with a retryable failure: run the same activity again (no back-off here). */
 async function withRetries<T>(fn: () => Promise<T>, attempts = 5): Promise<{ value: T; failures: unknown[] }> {
@@ -78,5 +91,24 @@ describe('activities under "commit then drop"', () => {
     await withRetries(() => activities.deleteServer({ instance: spec, serverId: created.serverId }));
     expect(serversOf(stack.sandbox, spec.instanceId)).toEqual([]);
     expect(await activities.deleteServer({ instance: spec, serverId: created.serverId })).toEqual({ deleted: [] });
+  });
+});
+
+describe('one writer for the instance row', () => {
+  it('createServer and ensureDnsRecord leave the row alone; recordResources writes what they returned, and again is the same', async () => {
+    const spec = instance();
+    await insertInstanceRow(spec);
+    const { createActionId: _createActionId, ...server } = await activities.createServer({ instance: spec });
+    const { dnsRecordId } = await activities.ensureDnsRecord({ instance: spec, ipAddress: server.ipAddress! });
+    expect(await instanceRow(spec.instanceId)).toMatchObject({ serverId: null, ipAddress: null, dnsRecordId: null, serverType: null, location: null });
+
+    await activities.recordResources({ instanceId: spec.instanceId, resources: server });
+    await activities.recordResources({ instanceId: spec.instanceId, resources: { dnsRecordId } });
+    const written = await instanceRow(spec.instanceId);
+    expect(written).toMatchObject({ serverId: server.serverId, ipAddress: server.ipAddress, serverType: server.serverType, location: server.location, dnsRecordId, status: 'provisioning' });
+
+    // A retried attempt (same input) changes nothing; an absent field never blanks a column.
+    await activities.recordResources({ instanceId: spec.instanceId, resources: { dnsRecordId } });
+    expect(await instanceRow(spec.instanceId)).toMatchObject({ serverId: server.serverId, ipAddress: server.ipAddress, dnsRecordId });
   });
 });
