@@ -1,7 +1,7 @@
 // provision: server with cloud-init → DNS A record → wait for the VPS's ready callback → welcome
 // e-mail → billing. If anything fails before the VPS is ready (or a terminate cancels it), the
 // DNS record and the server are removed again, so nothing billable is left behind.
-import { ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome, ReadyPayload, Resources, ResumeAfterReady } from './domain';
 import { readySignal } from './messages';
@@ -44,21 +44,22 @@ export async function provisionWorkflow(input: OperationInput): Promise<Operatio
 async function createServerAndName(input: OperationInput, resources: Resources): Promise<void> {
   const { instance } = input;
   const { shortCall, longWait, dbWrite } = activitiesFor(input.timings);
+  // From revision 3 a terminate that cancels the provision waits for a step in flight to end, so
+  // the rollback never runs while a create may still add a server or a record it would miss.
+  const step = (summary: string) => ({ summary, ...(revisionOf(input) >= 3 ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}) });
   setCurrentDetails(`Creating server ${serverName(instance)}`);
-  const created = await shortCall.createServer.executeWithOptions({ summary: `create server ${serverName(instance)}` }, [{ instance }]);
+  const created = await shortCall.createServer.executeWithOptions(step(`create server ${serverName(instance)}`), [{ instance }]);
   Object.assign(resources, { serverId: created.serverId, ipAddress: created.ipAddress, serverType: created.serverType, location: created.location });
-  await longWait.waitForServerRunning.executeWithOptions(
-    { summary: `wait for server ${created.serverId} to start` },
-    [{ instance, serverId: created.serverId!, createActionId: created.createActionId }],
-  );
+  await longWait.waitForServerRunning.executeWithOptions(step(`wait for server ${created.serverId} to start`), [
+    { instance, serverId: created.serverId!, createActionId: created.createActionId },
+  ]);
   setCurrentDetails(`Creating DNS record ${instance.subdomain} → ${created.ipAddress}`);
-  const { dnsRecordId } = await shortCall.ensureDnsRecord.executeWithOptions(
-    { summary: `create DNS A record ${instance.subdomain} → ${created.ipAddress}` },
-    [{ instance, ipAddress: created.ipAddress! }],
-  );
+  const { dnsRecordId } = await shortCall.ensureDnsRecord.executeWithOptions(step(`create DNS A record ${instance.subdomain} → ${created.ipAddress}`), [
+    { instance, ipAddress: created.ipAddress! },
+  ]);
   resources.dnsRecordId = dnsRecordId;
   if (revisionOf(input) >= 3) {
-    await dbWrite.recordResources.executeWithOptions({ summary: `record server ${created.serverId} and DNS record` }, [{ instanceId: instance.instanceId, resources: { ...resources } }]);
+    await dbWrite.recordResources.executeWithOptions(step(`record server ${created.serverId} and DNS record`), [{ instanceId: instance.instanceId, resources: { ...resources } }]);
   }
 }
 

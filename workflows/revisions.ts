@@ -9,7 +9,8 @@
 //
 // Revision 3: provider activities no longer write the read model (one writer per row); provision
 // records the server and its DNS record through the records activity, a visible step, as soon as
-// both exist.
+// both exist; a terminate that cancels a provision waits for the create step in flight to end
+// before the rollback runs (WAIT_CANCELLATION_COMPLETED), so nothing is created behind its back.
 import type { OperationInput } from './domain';
 
 export const CURRENT_REVISION = 3;

@@ -119,18 +119,14 @@ describe('terminate', () => {
     expect(instance.emails()).toEqual([]);
   });
 
-  // KNOWN BUG (reported, not fixed here): the provision's activities are cancelled with the SDK's
-  // default TRY_CANCEL, so a terminate that arrives while createServer is still running rolls back
-  // (deleteDnsRecord, deleteServer by label: nothing found yet) and terminates without waiting for
-  // it. The real createServer ignores cancellation, so a server created after that is left behind,
-  // billable, with no entity to remove it. `it.failing` passes while the bug is there; once the
-  // provision waits for its cancelled activity (WAIT_CANCELLATION_COMPLETED), make it an `it`.
-  it.failing('during createServer: deletes nothing before the create has ended', async () => {
+  // Revision 3: the provision waits for its cancelled step (WAIT_CANCELLATION_COMPLETED), so the
+  // rollback never misses a server a create in flight was still making.
+  it('during createServer: deletes nothing before the create has ended', async () => {
     const instance = await h.start();
     const held = h.stubs.hold(instance.id, 'createServer');
     await held.reached;
     await instance.request('terminate');
-    // Give the entity time to (wrongly) roll back and terminate while the create is still running.
+    // Give the entity time to roll back (wrongly, if it did not wait) and terminate while the create is still running.
     await eventually(async () => (instance.providerCalls().includes('deleteServer') ? true : undefined), 'a delete', 2_000).catch(() => undefined);
     try {
       expect(instance.providerCalls()).toEqual(['createServer']);
