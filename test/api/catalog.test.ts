@@ -1,6 +1,8 @@
 // GET /api/catalog: the configured plans and regions, behind the signature like every billing route
 // (the WHMCS module fills its product settings from it and uses it as its connection test).
+import Ajv2020 from 'ajv/dist/2020';
 import request from 'supertest';
+import { buildOpenApiDocument } from '../../api/openapi';
 import { DEFAULT_CATALOG, PLANS, REGIONS } from '../../config/catalog';
 import { signed, startHarness, type Harness } from './support';
 
@@ -20,6 +22,11 @@ describe('GET /api/catalog', () => {
       regions: REGIONS.map((name) => ({ name, location: DEFAULT_CATALOG.locations[name] })),
       image: DEFAULT_CATALOG.image,
     });
+    // The answer is what the OpenAPI document says it is.
+    const ajv = new Ajv2020({ strict: false, validateSchema: false });
+    ajv.addSchema(buildOpenApiDocument() as object, 'doc');
+    const validate = ajv.compile({ $ref: 'doc#/paths/~1api~1catalog/get/responses/200/content/application~1json/schema' });
+    expect({ ok: validate(res.body), errors: validate.errors ?? null }).toEqual({ ok: true, errors: null });
   });
 
   it('is refused without a valid signature', async () => {
