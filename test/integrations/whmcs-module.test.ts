@@ -374,7 +374,7 @@ describe('byte for byte', () => {
         'POST /api/instances 202',
         `POST /api/instances/${id}/suspend 202`,
       ]);
-      expect(proxy.captured.some((c) => c.method === 'GET' && c.url === `/api/instances/${id}/operations` && c.status === 200)).toBe(true);
+      expect(proxy.captured.some((c) => c.method === 'GET' && c.url === `/api/instances/${id}/operations?limit=200&after_seq=0` && c.status === 200)).toBe(true);
       for (const c of proxy.captured) {
         const header = (name: string) => c.headers[name] as string | undefined;
         expect(header('x-api-key')).toBe(TEST_API_KEY);

@@ -99,18 +99,6 @@ function hostflow_LoadRegions(array $params): array
     }
 }
 
-/** Runs a module action; anything thrown becomes one readable line, never a trace. */
-function hostflow_run(callable $action): string
-{
-    try {
-        return $action();
-    } catch (ApiException $e) {
-        return $e->getMessage();
-    } catch (\Throwable $e) {
-        return 'Hostflow module error: ' . $e->getMessage();
-    }
-}
-
 /**
  * POST /api/instances. Success means Hostflow accepted the instance: it is provisioning and the
  * service page shows its progress. A repeated Create finds the same instance (Hostflow keeps one
@@ -118,7 +106,7 @@ function hostflow_run(callable $action): string
  */
 function hostflow_CreateAccount(array $params): string
 {
-    return hostflow_run(static function () use ($params): string {
+    return Service::run(static function () use ($params): string {
         $serviceId = Service::serviceId($params);
         $plan = Service::plan($params);
         $region = Service::region($params);
@@ -161,7 +149,7 @@ function hostflow_CreateAccount(array $params): string
 
 function hostflow_SuspendAccount(array $params): string
 {
-    return hostflow_run(static function () use ($params): string {
+    return Service::run(static function () use ($params): string {
         $reason = trim((string) ($params['suspendreason'] ?? ''));
         // At most 400 characters (the API takes 500), cut on a character boundary (no mbstring needed).
         $reason = (string) preg_replace('/^(.{0,400}).*$/su', '$1', 'WHMCS' . ($reason !== '' ? ": $reason" : ''));
@@ -172,7 +160,7 @@ function hostflow_SuspendAccount(array $params): string
 
 function hostflow_UnsuspendAccount(array $params): string
 {
-    return hostflow_run(static function () use ($params): string {
+    return Service::run(static function () use ($params): string {
         Service::requestOperation($params, 'UnsuspendAccount', 'unsuspend', ['reason' => 'WHMCS']);
         return 'success';
     });
@@ -180,7 +168,7 @@ function hostflow_UnsuspendAccount(array $params): string
 
 function hostflow_TerminateAccount(array $params): string
 {
-    return hostflow_run(static function () use ($params): string {
+    return Service::run(static function () use ($params): string {
         $client = Service::client($params);
         if (Service::findInstanceId($params, $client, 'TerminateAccount') === null) {
             return 'success'; // Hostflow never created anything for this service: nothing to remove.
@@ -201,7 +189,7 @@ function hostflow_TerminateAccount(array $params): string
 /** Resize to the plan the service now has (product upgrade/downgrade or its "Plan" configurable option). */
 function hostflow_ChangePackage(array $params): string
 {
-    return hostflow_run(static function () use ($params): string {
+    return Service::run(static function () use ($params): string {
         $plan = Service::plan($params);
         if ($plan === '') {
             return 'Choose a Plan in the product\'s Module Settings (Setup > Products/Services)';
@@ -233,34 +221,16 @@ function hostflow_AdminCustomButtonArray(): array
 
 function hostflow_reboot(array $params): string
 {
-    return hostflow_run(static function () use ($params): string {
+    return Service::run(static function () use ($params): string {
         Service::requestOperation($params, 'Reboot', 'reboot', ['reason' => 'WHMCS admin']);
         return 'success';
     });
 }
 
-/** @return array{0: array<string, mixed>|null, 1: list<array<string, mixed>>, 2: string|null} instance, operations, error */
-function hostflow_readInstance(array $params, string $action): array
-{
-    try {
-        $client = Service::client($params);
-        $id = Service::findInstanceId($params, $client, $action);
-        if ($id === null) {
-            return [null, [], null];
-        }
-        $path = '/api/instances/' . rawurlencode($id);
-        $instance = $client->get($action, $path);
-        $operations = $client->get($action, $path . '/operations')['operations'] ?? [];
-        return [$instance, is_array($operations) ? array_values($operations) : [], null];
-    } catch (\Throwable $e) {
-        return [null, [], $e->getMessage()];
-    }
-}
-
 /** The client area's overview: status, address, plan, the last operations (templates/clientarea.tpl). */
 function hostflow_ClientArea(array $params): array
 {
-    [$instance, $operations, $error] = hostflow_readInstance($params, 'ClientArea');
+    [$instance, $operations, $error] = Service::readInstance($params, 'ClientArea');
     $recent = array_map(
         static fn (array $op): array => [
             'type' => (string) ($op['type'] ?? ''),
@@ -293,7 +263,7 @@ function hostflow_ClientArea(array $params): array
 function hostflow_AdminServicesTabFields(array $params): array
 {
     $h = static fn (mixed $value): string => htmlspecialchars((string) $value, ENT_QUOTES, 'UTF-8');
-    [$instance, $operations, $error] = hostflow_readInstance($params, 'AdminServicesTabFields');
+    [$instance, $operations, $error] = Service::readInstance($params, 'AdminServicesTabFields');
     if ($error !== null) {
         return ['Hostflow' => '<span class="label label-danger">' . $h($error) . '</span>'];
     }

@@ -27,6 +27,39 @@ final class Service
     /** A Hostflow operation that ended without doing its work. */
     private const UNSUCCESSFUL = ['failed', 'rejected', 'cancelled'];
 
+    /** Runs a module action; anything thrown becomes one readable line, never a trace. */
+    public static function run(callable $action): string
+    {
+        try {
+            return $action();
+        } catch (ApiException $e) {
+            return $e->getMessage();
+        } catch (\Throwable $e) {
+            return 'Hostflow module error: ' . $e->getMessage();
+        }
+    }
+
+    /**
+     * The service's instance and its operations, for the client area and the admin tab.
+     *
+     * @return array{0: array<string, mixed>|null, 1: list<array<string, mixed>>, 2: string|null} instance, operations, error
+     */
+    public static function readInstance(array $params, string $action): array
+    {
+        try {
+            $client = self::client($params);
+            $id = self::findInstanceId($params, $client, $action);
+            if ($id === null) {
+                return [null, [], null];
+            }
+            $path = '/api/instances/' . rawurlencode($id);
+            $instance = $client->get($action, $path);
+            return [$instance, self::operations($client, $action, $id), null];
+        } catch (\Throwable $e) {
+            return [null, [], $e->getMessage()];
+        }
+    }
+
     public static function client(array $params): Client
     {
         return new Client(
@@ -127,6 +160,31 @@ final class Service
         return $id;
     }
 
+    /**
+     * Every operation of an instance, oldest first, reading the API's pages (`after_seq`).
+     *
+     * @return list<array<string, mixed>>
+     */
+    public static function operations(Client $client, string $action, string $instanceId): array
+    {
+        $all = [];
+        $after = 0;
+        for ($page = 0; $page < 100; $page++) {
+            $answer = $client->get($action, '/api/instances/' . rawurlencode($instanceId) . '/operations', ['limit' => 200, 'after_seq' => $after]);
+            foreach (is_array($answer['operations'] ?? null) ? $answer['operations'] : [] as $op) {
+                if (is_array($op)) {
+                    $all[] = $op;
+                }
+            }
+            $next = $answer['next_after_seq'] ?? null;
+            if (!is_int($next) || $next <= $after) {
+                break;
+            }
+            $after = $next;
+        }
+        return $all;
+    }
+
     public static function createKey(int $serviceId, string $rawBody): string
     {
         return sprintf('whmcs-%d-create-%s', $serviceId, substr(hash('sha256', $rawBody), 0, 16));
@@ -165,8 +223,7 @@ final class Service
         $serviceId = self::serviceId($params);
         $id = self::requireInstanceId($params, $client, $action);
         $path = '/api/instances/' . rawurlencode($id);
-        $operations = $client->get($action, $path . '/operations')['operations'] ?? [];
-        $key = self::operationKey($serviceId, $type, $plan, is_array($operations) ? $operations : []);
+        $key = self::operationKey($serviceId, $type, $plan, self::operations($client, $action, $id));
         $answer = $type === 'terminate'
             ? $client->delete($action, $path, $body, $key)
             : $client->post($action, $path . '/' . $type, $body, $key);
