@@ -4,18 +4,19 @@
 import express, { Router } from 'express';
 import type { ErrorRequestHandler } from 'express';
 import { FaultRuleError } from './faults';
-import { UnknownServerError } from './store';
+import { UnknownLocationError, UnknownServerError } from './store';
 import type { FaultRule, SandboxState, VmMode } from './types';
 
 export interface ControlApi {
   state(): SandboxState;
   reset(): void;
   setFaults(rules: FaultRule[], seed?: number): void;
-  setVmMode(mode: VmMode, serverId?: number): void;
+  setVmMode(mode: VmMode, serverId?: number, failReason?: string): void;
+  setLocationUnavailable(location: string, unavailable: boolean, serverTypes?: string[]): void;
   setIgnoreAcpi(ignore: boolean, serverId?: number): void;
 }
 
-const MODES: VmMode[] = ['once', 'twice', 'wrong-token', 'never'];
+const MODES: VmMode[] = ['once', 'twice', 'wrong-token', 'never', 'failed'];
 
 class BadRequest extends Error {}
 
@@ -56,19 +57,38 @@ export function controlRouter(api: ControlApi): Router {
     res.json(api.state().faults);
   });
 
-  // Body: {mode?, server_id?, ignore_acpi?}.
+  // Body: {mode?, server_id?, reason? (mode failed), ignore_acpi?}.
   r.post('/vm', (req, res) => {
-    const body = (req.body ?? {}) as { mode?: unknown; server_id?: unknown; ignore_acpi?: unknown };
+    const body = (req.body ?? {}) as { mode?: unknown; server_id?: unknown; reason?: unknown; ignore_acpi?: unknown };
     const serverId = body.server_id === undefined ? undefined : Number(body.server_id);
+    if (body.reason !== undefined && (typeof body.reason !== 'string' || body.mode !== 'failed')) {
+      throw new BadRequest("reason must be a string, and goes with mode 'failed'");
+    }
     if (body.mode !== undefined) {
       if (!MODES.includes(body.mode as VmMode)) throw new BadRequest(`mode must be one of ${MODES.join(', ')}`);
-      api.setVmMode(body.mode as VmMode, serverId);
+      api.setVmMode(body.mode as VmMode, serverId, body.reason as string | undefined);
     }
     if (body.ignore_acpi !== undefined) {
       if (typeof body.ignore_acpi !== 'boolean') throw new BadRequest('ignore_acpi must be a boolean');
       api.setIgnoreAcpi(body.ignore_acpi, serverId);
     }
     res.json({ ok: true });
+  });
+
+  // Creates in this location answer 412 resource_unavailable ("error during placement").
+  // Body: {server_types?: string[]} (default: every type). DELETE makes it available again.
+  r.post('/locations/:name/unavailable', (req, res) => {
+    const types = (req.body as { server_types?: unknown } | undefined)?.server_types;
+    if (types !== undefined && !(Array.isArray(types) && types.every((t) => typeof t === 'string'))) {
+      throw new BadRequest('server_types must be an array of server type names');
+    }
+    api.setLocationUnavailable(req.params.name, true, types as string[] | undefined);
+    res.json({ unavailable_locations: api.state().unavailable_locations });
+  });
+
+  r.delete('/locations/:name/unavailable', (req, res) => {
+    api.setLocationUnavailable(req.params.name, false);
+    res.json({ unavailable_locations: api.state().unavailable_locations });
   });
 
   r.get('/messages', (_req, res) => {
@@ -90,7 +110,7 @@ export function controlRouter(api: ControlApi): Router {
   const onError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     if (res.headersSent) return next(err);
     const bad = err instanceof BadRequest || err instanceof FaultRuleError || (err as { type?: string }).type === 'entity.parse.failed';
-    const status = err instanceof UnknownServerError ? 404 : bad ? 400 : 500;
+    const status = err instanceof UnknownServerError || err instanceof UnknownLocationError ? 404 : bad ? 400 : 500;
     res.status(status).json({ error: (err as Error).message });
   };
   r.use(onError);

@@ -15,7 +15,8 @@ import { routeKeyOf } from './route-keys';
 import { Scheduler } from './scheduler';
 import { startSmtp } from './smtp';
 import { buildState } from './state';
-import { Store, UnknownServerError } from './store';
+import { Store, UnknownLocationError, UnknownServerError } from './store';
+import { findLocation } from './hetzner/catalog';
 import type { FaultRule, Sandbox, SandboxLogger, SandboxOptions, SandboxState, VmMode } from './types';
 import { VmSimulator } from './vm-simulator';
 
@@ -65,7 +66,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       ignoreAcpi = opts.ignoreAcpi ?? false;
     },
     setFaults: (rules: FaultRule[], seed?: number): void => faults.set(rules, seed),
-    setVmMode: (mode: VmMode, serverId?: number): void => vm.setMode(mode, serverId),
+    setVmMode: (mode: VmMode, serverId?: number, failReason?: string): void => vm.setMode(mode, serverId, failReason),
+    setLocationUnavailable: (location: string, unavailable: boolean, serverTypes?: string[]): void => {
+      if (!findLocation(location)) throw new UnknownLocationError(location);
+      if (unavailable) store.unavailableLocations.set(location, serverTypes ?? null);
+      else store.unavailableLocations.delete(location);
+    },
     setIgnoreAcpi: (ignore: boolean, serverId?: number): void => {
       if (serverId === undefined) {
         ignoreAcpi = ignore;

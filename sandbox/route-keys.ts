@@ -4,8 +4,9 @@
 interface Pattern {
   re: RegExp;
   path: string;
-  /** For POST /v1/servers/:id/actions/:action, the concrete key names the action. */
+  /** For POST …/:id/actions/:action, the concrete key names the action; a GET there names an action id. */
   concrete?: (m: RegExpMatchArray) => string;
+  getKey?: string;
 }
 
 const PATTERNS: Pattern[] = [
@@ -16,6 +17,18 @@ const PATTERNS: Pattern[] = [
     re: /^\/v1\/servers\/[^/]+\/actions\/([^/]+)$/,
     path: '/v1/servers/:id/actions/:action',
     concrete: (m) => `/v1/servers/:id/actions/${m[1] ?? ''}`,
+    getKey: '/v1/servers/:id/actions/:action_id',
+  },
+  { re: /^\/v1\/ssh_keys$/, path: '/v1/ssh_keys' },
+  { re: /^\/v1\/ssh_keys\/[^/]+$/, path: '/v1/ssh_keys/:id' },
+  { re: /^\/v1\/firewalls$/, path: '/v1/firewalls' },
+  { re: /^\/v1\/firewalls\/[^/]+$/, path: '/v1/firewalls/:id' },
+  { re: /^\/v1\/firewalls\/[^/]+\/actions$/, path: '/v1/firewalls/:id/actions' },
+  {
+    re: /^\/v1\/firewalls\/[^/]+\/actions\/([^/]+)$/,
+    path: '/v1/firewalls/:id/actions/:action',
+    concrete: (m) => `/v1/firewalls/:id/actions/${m[1] ?? ''}`,
+    getKey: '/v1/firewalls/:id/actions/:action_id',
   },
   { re: /^\/v1\/actions$/, path: '/v1/actions' },
   { re: /^\/v1\/actions\/[^/]+$/, path: '/v1/actions/:id' },
@@ -34,7 +47,7 @@ const PATTERNS: Pattern[] = [
 
 export interface RouteKey {
   key: string;
-  /** Only for server actions: "POST /v1/servers/:id/actions/poweroff". */
+  /** Only for server and firewall actions: "POST /v1/servers/:id/actions/poweroff". */
   concrete: string | null;
 }
 
@@ -44,9 +57,7 @@ export function routeKeyOf(method: string, rawPath: string): RouteKey {
     const m = path.match(p.re);
     if (!m) continue;
     const generic = p.path.replace('$1', m[1] ?? '');
-    if (p.concrete && method === 'GET') {
-      return { key: `GET /v1/servers/:id/actions/:action_id`, concrete: null };
-    }
+    if (p.getKey && method === 'GET') return { key: `GET ${p.getKey}`, concrete: null };
     return { key: `${method} ${generic}`, concrete: p.concrete ? `${method} ${p.concrete(m)}` : null };
   }
   return { key: `${method} (unmatched)`, concrete: null };

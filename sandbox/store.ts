@@ -29,11 +29,46 @@ export interface ServerRecord {
   ipv4Id: number;
   ipv6: string;
   ipv6Id: number;
-  sshKeys: Array<number | string>;
-  /** cloud-init runs once per server, on the first boot that reaches 'running'. */
+  /** Ids of the stored SSH keys injected at create (the server JSON does not show them). */
+  sshKeyIds: number[];
+  /** Set by enable_backup ("22-02"), cleared by disable_backup. */
+  backupWindow: string | null;
+  /** The last root password the API issued (create, rebuild, reset_password), for tests only. */
+  rootPassword: { value: string; via: string; at: string } | null;
+  /** cloud-init runs once per installation: on the first boot after create or after a rebuild. */
   cloudInitDone: boolean;
   vmMode: VmMode | null;
+  /** Reason the guest reports in VM mode 'failed'; null: the simulator's default. */
+  vmFailReason: string | null;
   ignoreAcpi: boolean | null;
+}
+
+export interface SshKeyRecord {
+  id: number;
+  name: string;
+  fingerprint: string;
+  publicKey: string;
+  labels: Record<string, string>;
+  created: string;
+}
+
+export interface FirewallRule {
+  direction: 'in' | 'out';
+  protocol: 'tcp' | 'udp' | 'icmp' | 'esp' | 'gre';
+  port: string | null;
+  source_ips: string[];
+  destination_ips: string[];
+  description: string | null;
+}
+
+export interface FirewallRecord {
+  id: number;
+  name: string;
+  labels: Record<string, string>;
+  created: string;
+  rules: FirewallRule[];
+  /** Servers it is applied to: 'pending' until the apply action (or the server's create) finishes. */
+  appliedTo: Map<number, 'pending' | 'applied'>;
 }
 
 export interface ActionRecord {
@@ -45,6 +80,8 @@ export interface ActionRecord {
   finished: string | null;
   resources: Array<{ id: number; type: string }>;
   error: { code: string; message: string } | null;
+  /** Resource types the action locks while running; null: all of its resources. */
+  locks: string[] | null;
 }
 
 export interface ImageRecord {
@@ -81,11 +118,22 @@ export class UnknownServerError extends Error {
   }
 }
 
+/** A control call named a location the catalog does not have. */
+export class UnknownLocationError extends Error {
+  constructor(name: string) {
+    super(`no location ${name}`);
+  }
+}
+
 export class Store {
   servers = new Map<number, ServerRecord>();
   actions = new Map<number, ActionRecord>();
   images = new Map<number, ImageRecord>();
+  sshKeys = new Map<number, SshKeyRecord>();
+  firewalls = new Map<number, FirewallRecord>();
   dnsRecords = new Map<string, DnsRecord>();
+  /** Locations (by name) where creates fail with resource_unavailable; value: the server types affected, null for all. */
+  unavailableLocations = new Map<string, string[] | null>();
   messages: StoredMessage[] = [];
   callbacks: CallbackAttempt[] = [];
   requests: Record<string, number> = {};
@@ -94,6 +142,8 @@ export class Store {
   private nextActionId = 5_000_001;
   private nextImageId = 300_000_001;
   private nextIpId = 40_000_001;
+  private nextSshKeyId = 7_000_001;
+  private nextFirewallId = 9_000_001;
   private nextV6Net = 1;
   private nextIpHost = 1;
 
@@ -108,6 +158,12 @@ export class Store {
   }
   ipId(): number {
     return this.nextIpId++;
+  }
+  sshKeyId(): number {
+    return this.nextSshKeyId++;
+  }
+  firewallId(): number {
+    return this.nextFirewallId++;
   }
 
   /**
@@ -148,6 +204,9 @@ export class Store {
     this.servers.clear();
     this.actions.clear();
     this.images.clear();
+    this.sshKeys.clear();
+    this.firewalls.clear();
+    this.unavailableLocations.clear();
     this.dnsRecords.clear();
     this.messages = [];
     this.callbacks = [];

@@ -1,7 +1,8 @@
 // Public shapes of the sandbox: its options, its handle, its state snapshot and its fault rules.
 // Everything here is plain data so the same JSON travels over /__sandbox/* and the TS API.
 
-export type VmMode = 'once' | 'twice' | 'wrong-token' | 'never';
+/** once/twice: ready; wrong-token: ready with a bad token; never: silence; failed: POST …/failed with a reason. */
+export type VmMode = 'once' | 'twice' | 'wrong-token' | 'never' | 'failed';
 
 export interface SandboxLogger {
   info(...a: unknown[]): void;
@@ -58,6 +59,8 @@ export interface FaultConfig {
 export interface CallbackAttempt {
   server_id: number;
   server_name: string;
+  /** 'ready', or 'failed' (mode failed: the guest reports that the gateway did not come up). */
+  kind: 'ready' | 'failed';
   url: string;
   mode: VmMode;
   /** Which callback of this boot (1, or 2 in 'twice' mode). */
@@ -81,7 +84,12 @@ export interface StoredMessage {
 }
 
 export interface SandboxState {
+  /** Hetzner server JSON plus user_data, vm_mode, vm_fail_reason, ignore_acpi, cloud_init_done, ssh_key_ids, root_password. */
   servers: Array<Record<string, unknown>>;
+  ssh_keys: Array<Record<string, unknown>>;
+  firewalls: Array<Record<string, unknown>>;
+  /** Locations refusing creates with resource_unavailable; server_types null means every type. */
+  unavailable_locations: Array<{ location: string; server_types: string[] | null }>;
   actions: Array<Record<string, unknown>>;
   images: Array<Record<string, unknown>>;
   dns_records: Array<Record<string, unknown>>;
@@ -102,7 +110,10 @@ export interface Sandbox {
   state(): SandboxState;
   reset(): void;
   setFaults(faults: FaultRule[], seed?: number): void;
-  setVmMode(mode: VmMode, serverId?: number): void;
+  /** Mode 'failed' reports `failReason` (default: a gateway health check that never passed). */
+  setVmMode(mode: VmMode, serverId?: number, failReason?: string): void;
+  /** Creates in this location fail with 412 resource_unavailable (for the given server types, or all). */
+  setLocationUnavailable(location: string, unavailable: boolean, serverTypes?: string[]): void;
   /** Make one guest (or, without id, every guest) ignore or obey ACPI shutdown. */
   setIgnoreAcpi(ignore: boolean, serverId?: number): void;
   close(): Promise<void>;

@@ -1,5 +1,7 @@
-// The guest side of a server: on its first boot, cloud-init reads the callback URL and token from
-// the user data and POSTs `ready` to Hostflow, like infra/cloud-init.yaml's hostflow-ready script.
+// The guest side of a server: on its first boot (after create or rebuild), cloud-init reads the
+// callback URL and token from the user data and POSTs `ready` to Hostflow, like
+// infra/cloud-init.yaml's hostflow-ready script — or, in mode 'failed', POSTs `{reason}` to the
+// sibling `failed` route, as a guest whose gateway never passed its health check does.
 
 import { parse } from 'yaml';
 import type { Scheduler } from './scheduler';
@@ -8,6 +10,7 @@ import type { SandboxLogger, VmMode } from './types';
 
 const CALLBACK_FILE = '/etc/hostflow/callback.env';
 const READY_BODY = JSON.stringify({ openclaw_version: 'sandbox-1.0.0', gateway_port: 18789 });
+export const DEFAULT_FAIL_REASON = 'gateway did not answer its health check (sandbox)';
 /** The real script retries with curl; the sandbox retries fewer times, faster, and stops. */
 const MAX_ATTEMPTS = 5;
 const FIRST_BACKOFF_MS = 200;
@@ -17,6 +20,12 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export interface CallbackConfig {
   url: string;
   token: string;
+  /** HOSTFLOW_FAILED_URL when the user data names one, else the ready URL with `/ready` → `/failed`. */
+  failedUrl: string;
+}
+
+function failedUrlFor(readyUrl: string): string {
+  return readyUrl.replace(/\/ready(?=\/?(?:[?#]|$))/, '/failed');
 }
 
 /** The callback settings in Hostflow's #cloud-config, or a reason there are none. */
@@ -41,7 +50,7 @@ export function readCallbackConfig(userData: string | null): CallbackConfig | st
   const url = env['HOSTFLOW_CALLBACK_URL'];
   const token = env['HOSTFLOW_CALLBACK_TOKEN'];
   if (!url || !token) return 'HOSTFLOW_CALLBACK_URL or HOSTFLOW_CALLBACK_TOKEN missing';
-  return { url, token };
+  return { url, token, failedUrl: env['HOSTFLOW_FAILED_URL'] || failedUrlFor(url) };
 }
 
 /** This workplace forbids traffic to anything but loopback. */
@@ -59,6 +68,7 @@ export function isLoopbackUrl(url: string): boolean {
 
 export class VmSimulator {
   private globalMode: VmMode;
+  private globalFailReason = DEFAULT_FAIL_REASON;
 
   constructor(
     private readonly store: Store,
@@ -70,21 +80,23 @@ export class VmSimulator {
     this.globalMode = mode;
   }
 
-  setMode(mode: VmMode, serverId?: number): void {
+  setMode(mode: VmMode, serverId?: number, failReason?: string): void {
     if (serverId === undefined) {
       this.globalMode = mode;
+      this.globalFailReason = failReason ?? DEFAULT_FAIL_REASON;
       return;
     }
     const server = this.store.servers.get(serverId);
     if (!server) throw new UnknownServerError(serverId);
     server.vmMode = mode;
+    server.vmFailReason = failReason ?? null;
   }
 
   mode(): VmMode {
     return this.globalMode;
   }
 
-  /** Called whenever a server becomes 'running'. cloud-init acts only on the first full boot. */
+  /** Called whenever a server becomes 'running'. cloud-init acts only on the first full boot of an installation. */
   onRunning(server: ServerRecord): void {
     if (server.cloudInitDone) return;
     this.scheduler.after(this.bootDelayMs, () => {
@@ -106,18 +118,24 @@ export class VmSimulator {
       this.logger.info({ server: server.name }, 'sandbox vm: mode never, not calling back');
       return;
     }
+    if (mode === 'failed') {
+      const reason = server.vmFailReason ?? this.globalFailReason;
+      await this.callBack(server, { kind: 'failed', url: config.failedUrl, body: JSON.stringify({ reason }) }, config.token, true, mode, 1);
+      return;
+    }
     const token = mode === 'wrong-token' ? `wrong-${config.token}` : config.token;
     const calls = mode === 'twice' ? 2 : 1;
     const generation = this.scheduler.generation;
     for (let call = 1; call <= calls && this.scheduler.generation === generation; call++) {
-      await this.callBack(server, config.url, token, token === config.token, mode, call);
+      await this.callBack(server, { kind: 'ready', url: config.url, body: READY_BODY }, token, token === config.token, mode, call);
     }
   }
 
-  private async callBack(server: ServerRecord, url: string, token: string, tokenCorrect: boolean, mode: VmMode, call: number): Promise<void> {
+  private async callBack(server: ServerRecord, report: Report, token: string, tokenCorrect: boolean, mode: VmMode, call: number): Promise<void> {
+    const { kind, url, body } = report;
     const record = (attempt: number, status: number | null, error: string | null) =>
       this.store.callbacks.push({
-        server_id: server.id, server_name: server.name, url, mode, call, attempt,
+        server_id: server.id, server_name: server.name, kind, url, mode, call, attempt,
         token_correct: tokenCorrect, status, error, at: new Date().toISOString(),
       });
     if (!isLoopbackUrl(url)) {
@@ -133,12 +151,12 @@ export class VmSimulator {
         const res = await fetch(url, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', 'X-Callback-Token': token },
-          body: READY_BODY,
+          body,
           signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
         });
         await res.arrayBuffer().catch(() => undefined);
         record(attempt, res.status, null);
-        this.logger.info({ server: server.name, status: res.status, call }, 'sandbox vm: ready callback answered');
+        this.logger.info({ server: server.name, status: res.status, call }, `sandbox vm: ${kind} callback answered`);
         retry = res.status >= 500;
       } catch (e) {
         if (signal.aborted) return; // sandbox closing or reset
@@ -153,6 +171,12 @@ export class VmSimulator {
       if (this.store.servers.get(server.id) !== server) return;
     }
   }
+}
+
+interface Report {
+  kind: 'ready' | 'failed';
+  url: string;
+  body: string;
 }
 
 function errorText(e: unknown): string {

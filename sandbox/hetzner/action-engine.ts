@@ -11,6 +11,8 @@ export interface StartOptions {
   onFinish?: () => { code: string; message: string } | void;
   /** Wait for another action to finish first (next_actions of a create). */
   startWhen?: 'now' | 'manual';
+  /** Resource types this action locks; default all. A firewall action locks its firewall, not the servers it touches. */
+  locks?: string[];
 }
 
 export class ActionEngine {
@@ -30,6 +32,7 @@ export class ActionEngine {
       finished: null,
       resources: opts.resources,
       error: null,
+      locks: opts.locks ?? null,
     };
     this.store.actions.set(action.id, action);
     if (opts.startWhen !== 'manual') this.run(action, opts.onFinish);
@@ -49,10 +52,22 @@ export class ActionEngine {
     });
   }
 
-  isLocked(serverId: number): boolean {
+  /** Whether a running action holds this resource (what makes the API answer 423 locked). */
+  isLocked(id: number, type = 'server'): boolean {
     for (const a of this.store.actions.values()) {
-      if (a.status === 'running' && a.resources.some((r) => r.type === 'server' && r.id === serverId)) return true;
+      if (a.status !== 'running' || (a.locks && !a.locks.includes(type))) continue;
+      if (a.resources.some((r) => r.type === type && r.id === id)) return true;
     }
     return false;
   }
 }
+
+/** Sort fields of every action list (`sort=status&sort=id`, as hcloud-go's WaitFor asks). */
+export const ACTION_SORT = {
+  id: (a: { id: number }) => a.id,
+  command: (a: { command: string }) => a.command,
+  status: (a: { status: string }) => a.status,
+  progress: (a: { progress: number }) => a.progress,
+  started: (a: { started: string }) => a.started,
+  finished: (a: { finished: string | null }) => a.finished ?? '',
+};

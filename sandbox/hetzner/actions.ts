@@ -1,11 +1,11 @@
 // /v1/actions: get one, or list by id (hcloud-go's WaitFor polls `?id=..&id=..&sort=status&sort=id`).
 
 import { Router } from 'express';
+import { ACTION_SORT } from './action-engine';
 import type { HetznerContext } from './context';
 import { notFound } from './errors';
 import { listParam, paginate, sortBy } from './pagination';
 import { actionJson } from './render';
-import { ACTION_SORT } from './server-actions';
 
 export function actionsRouter(ctx: HetznerContext): Router {
   const r = Router();

@@ -32,5 +32,5 @@ export function setStatus(ctx: HetznerContext, server: ServerRecord, status: Ser
 }
 
 export function renderServer(ctx: HetznerContext, server: ServerRecord) {
-  return serverJson(server, ctx.engine.isLocked(server.id), ctx.store.images);
+  return serverJson(server, ctx.engine.isLocked(server.id), ctx.store);
 }

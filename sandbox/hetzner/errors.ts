@@ -1,27 +1,38 @@
 // Hetzner's error envelope {error: {code, message, details}} and the statuses it uses.
-// Call-specific codes (server_not_stopped, invalid_server_type) have no published status;
-// clients branch on `code`, so the sandbox picks 412 and 422 and documents it.
+// Statuses follow the error table of Hetzner's current OpenAPI reference (docs.hetzner.cloud):
+// invalid_input is 422 there (field reports agree: "422 Unprocessable Entity" for a bad
+// ssh_keys entry), resource_unavailable 412, operation-specific codes 422 unless noted.
 
 import type { Response } from 'express';
 
 const STATUS: Record<string, number> = {
+  json_error: 400,
   unauthorized: 401,
   forbidden: 403,
-  invalid_input: 400,
-  json_error: 400,
-  locked: 423,
-  not_found: 404,
-  rate_limit_exceeded: 429,
+  maintenance: 403,
   resource_limit_exceeded: 403,
-  resource_unavailable: 403,
+  not_found: 404,
   uniqueness_error: 409,
-  protected: 423,
-  maintenance: 503,
   conflict: 409,
-  service_error: 503,
+  resource_unavailable: 412,
+  invalid_input: 422,
+  service_error: 422,
+  unsupported_error: 422,
+  locked: 423,
+  protected: 423,
+  rate_limit_exceeded: 429,
   server_error: 500,
-  server_not_stopped: 412,
+  unavailable: 503,
+  timeout: 504,
+  // Operation-specific codes, as the reference lists them per route.
+  server_not_stopped: 422,
   invalid_server_type: 422,
+  placement_error: 422,
+  resource_in_use: 422,
+  server_already_added: 422,
+  firewall_already_applied: 422,
+  firewall_resource_not_found: 404,
+  incompatible_network_type: 422,
 };
 
 export class HetznerError extends Error {

@@ -1,6 +1,8 @@
 // Hetzner label selectors: comma-separated terms, all of which must hold.
 // Terms: k=v, k==v, k!=v, k, !k, k in (a,b), k notin (a,b).
 
+import { invalidInput } from './errors';
+
 type Labels = Record<string, string>;
 type Term = (labels: Labels) => boolean;
 
@@ -68,4 +70,15 @@ function parseTerm(term: string): Term {
 export function compileLabelSelector(selector: string): (labels: Labels) => boolean {
   const terms = splitTopLevel(selector).map(parseTerm);
   return (labels) => terms.every((t) => t(labels));
+}
+
+/** The `label_selector` query parameter as a filter; invalid syntax is the API's invalid_input. */
+export function labelSelectorFilter(value: string | undefined): (labels: Labels) => boolean {
+  if (value === undefined) return () => true;
+  try {
+    return compileLabelSelector(value);
+  } catch (e) {
+    if (e instanceof LabelSelectorError) throw invalidInput('label_selector', e.message);
+    throw e;
+  }
 }

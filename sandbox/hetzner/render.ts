@@ -1,7 +1,7 @@
 // Store records → Hetzner JSON. Complete shapes on purpose: hcloud-js dereferences
 // private_net, datacenter.location, server_type.prices and public_net.ipv6.dns_ptr unguarded.
 
-import type { ActionRecord, ImageRecord, ServerRecord } from '../store';
+import type { ActionRecord, FirewallRecord, ImageRecord, ServerRecord, SshKeyRecord, Store } from '../store';
 import {
   LOCATIONS, SERVER_TYPES, SYSTEM_IMAGES,
   datacenterJson, locationJson, serverTypeJson, systemImageJson,
@@ -44,11 +44,37 @@ export function imageJson(i: ImageRecord) {
   };
 }
 
+export function sshKeyJson(k: SshKeyRecord) {
+  return { id: k.id, name: k.name, fingerprint: k.fingerprint, public_key: k.publicKey, labels: k.labels, created: k.created };
+}
+
+export function firewallJson(f: FirewallRecord) {
+  return {
+    id: f.id,
+    name: f.name,
+    labels: f.labels,
+    created: f.created,
+    rules: f.rules.map((r) => ({ ...r, source_ips: [...r.source_ips], destination_ips: [...r.destination_ips] })),
+    applied_to: [...f.appliedTo.keys()].map((id) => ({ type: 'server', server: { id } })),
+  };
+}
+
+/** A server's public_net.firewalls: every firewall applied (or being applied) to it. */
+function serverFirewalls(serverId: number, firewalls: Store['firewalls']) {
+  const out: Array<{ id: number; status: string }> = [];
+  for (const f of firewalls.values()) {
+    const status = f.appliedTo.get(serverId);
+    if (status) out.push({ id: f.id, status });
+  }
+  return out;
+}
+
 function ipv4Ptr(ip: string): string {
   return `static.${ip.split('.').reverse().join('.')}.clients.your-server.de`;
 }
 
-export function serverJson(s: ServerRecord, locked: boolean, images: Map<number, ImageRecord>) {
+export function serverJson(s: ServerRecord, locked: boolean, store: Pick<Store, 'images' | 'firewalls'>) {
+  const images = store.images;
   const type = SERVER_TYPES.find((t) => t.name === s.serverType);
   const loc = LOCATIONS.find((l) => l.name === s.location);
   if (!type || !loc) throw new Error(`sandbox: server ${s.id} has unknown type/location`);
@@ -70,7 +96,7 @@ export function serverJson(s: ServerRecord, locked: boolean, images: Map<number,
       ipv4: { id: s.ipv4Id, ip: s.ipv4, blocked: false, dns_ptr: ipv4Ptr(s.ipv4) },
       ipv6: { id: s.ipv6Id, ip: s.ipv6, blocked: false, dns_ptr: [] },
       floating_ips: [],
-      firewalls: [],
+      firewalls: serverFirewalls(s.id, store.firewalls),
     },
     private_net: [],
     server_type: serverTypeJson(type),
@@ -80,7 +106,7 @@ export function serverJson(s: ServerRecord, locked: boolean, images: Map<number,
     iso: null,
     rescue_enabled: false,
     locked,
-    backup_window: null,
+    backup_window: s.backupWindow,
     outgoing_traffic: 0,
     ingoing_traffic: 0,
     included_traffic: 21990232555520,

@@ -8,9 +8,11 @@ import type { TokenBucket, BucketState } from '../rate-limit';
 import { actionsRouter } from './actions';
 import type { HetznerContext } from './context';
 import { HetznerError, sendHetznerError } from './errors';
+import { firewallsRouter } from './firewalls';
 import { imagesRouter } from './images';
 import { serverActionsRouter } from './server-actions';
 import { serversRouter } from './servers';
+import { sshKeysRouter } from './ssh-keys';
 
 function setRateHeaders(res: express.Response, s: BucketState): void {
   res.set('RateLimit-Limit', String(s.limit));
@@ -57,6 +59,8 @@ export function hetznerRouter(ctx: HetznerContext, bucket: TokenBucket, faults: 
   r.use(serverActionsRouter(ctx));
   r.use(actionsRouter(ctx));
   r.use(imagesRouter(ctx));
+  r.use(sshKeysRouter(ctx));
+  r.use(firewallsRouter(ctx));
   r.use((_req, res) => sendHetznerError(res, new HetznerError('not_found', 'not found')));
   r.use(onError);
   return r;

@@ -1,14 +1,18 @@
-// /v1/servers/:id/actions/*: power, change_type and create_image, with the real API's refusals:
+// /v1/servers/:id/actions/*: power, change_type, create_image, rebuild, reset_password and
+// backups, with the real API's refusals:
 // 423 locked while another action runs, server_not_stopped, and no disk shrink.
 
 import { Router } from 'express';
 import type { ServerRecord, ServerStatus } from '../store';
 import { SERVER_TYPES, findBy } from './catalog';
+import { ACTION_SORT } from './action-engine';
 import { type HetznerContext, getServer, setStatus } from './context';
 import { HetznerError, invalidInput, notFound } from './errors';
 import { listParam, paginate, sortBy } from './pagination';
 import { actionJson, imageJson } from './render';
-import { bodyOf, checkLabels } from './validation';
+import { issueRootPassword, newRootPassword, recordRootPassword } from './root-password';
+import { resolveImage } from './servers';
+import { bodyOf, checkLabels, checkUserData } from './validation';
 
 type Handler = (ctx: HetznerContext, server: ServerRecord, body: Record<string, unknown>) => object;
 
@@ -96,6 +100,61 @@ const createImage: Handler = (ctx, server, body) => {
   return { image: imageJson(image), action: actionJson(action) };
 };
 
+/**
+ * Reinstall from an image (system by name or id, snapshot by id). The API powers the server off,
+ * writes the image and starts it again; `user_data` replaces the create's (changelog 2026-01-16),
+ * otherwise the previous user data is used again. cloud-init runs anew either way.
+ */
+const rebuild: Handler = (ctx, server, body) => {
+  if (body['image'] === undefined || body['image'] === null) throw invalidInput('image', 'is required');
+  const image = resolveImage(ctx, body['image']);
+  const userData = body['user_data'] === undefined ? server.userData : checkUserData(body['user_data']);
+  server.status = 'rebuilding';
+  const action = ctx.engine.create({
+    command: 'rebuild_server',
+    resources: resourcesOf(server),
+    onFinish: () => {
+      server.image = image;
+      server.userData = userData;
+      server.cloudInitDone = false;
+      setStatus(ctx, server, 'running');
+    },
+  });
+  // As at create: no password when the server was given SSH keys.
+  const rootPassword = server.sshKeyIds.length > 0 ? null : issueRootPassword(server, 'rebuild');
+  return { action: actionJson(action), root_password: rootPassword };
+};
+
+/**
+ * The guest agent sets a new password, so the server must be running. The answer carries the
+ * password at once; it takes effect only if the action succeeds (otherwise the action fails).
+ */
+const resetPassword: Handler = (ctx, server) => {
+  const value = newRootPassword();
+  const action = ctx.engine.create({
+    command: 'reset_password',
+    resources: resourcesOf(server),
+    onFinish: () => {
+      if (server.status !== 'running') return { code: 'action_failed', message: 'server is not running' };
+      recordRootPassword(server, value, 'reset_password');
+    },
+  });
+  return { action: actionJson(action), root_password: value };
+};
+
+/** Daily backups; the API picks the window. hcloud-js still sends the retired `backup_window`, which is ignored. */
+const BACKUP_WINDOW = '22-02';
+const backupAction = (command: string, window: string | null): Handler => (ctx, server) => {
+  const action = ctx.engine.create({
+    command,
+    resources: resourcesOf(server),
+    onFinish: () => {
+      server.backupWindow = window;
+    },
+  });
+  return { action: actionJson(action) };
+};
+
 const HANDLERS: Record<string, Handler> = {
   poweron: powerAction('start_server', 'starting', 'running', ['off']),
   poweroff: powerAction('stop_server', 'stopping', 'off', ['running', 'starting']),
@@ -104,6 +163,10 @@ const HANDLERS: Record<string, Handler> = {
   shutdown,
   change_type: changeType,
   create_image: createImage,
+  rebuild,
+  reset_password: resetPassword,
+  enable_backup: backupAction('enable_backup', BACKUP_WINDOW),
+  disable_backup: backupAction('disable_backup', null),
 };
 
 export function serverActionsRouter(ctx: HetznerContext): Router {
@@ -139,12 +202,3 @@ export function serverActionsRouter(ctx: HetznerContext): Router {
 
   return r;
 }
-
-export const ACTION_SORT = {
-  id: (a: { id: number }) => a.id,
-  command: (a: { command: string }) => a.command,
-  status: (a: { status: string }) => a.status,
-  progress: (a: { progress: number }) => a.progress,
-  started: (a: { started: string }) => a.started,
-  finished: (a: { finished: string | null }) => a.finished ?? '',
-};

@@ -1,14 +1,16 @@
 // /v1/servers: create, get, list (name, label_selector, status, sort, pagination), update, delete.
 
-import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import type { ActionRecord, ServerRecord } from '../store';
 import { SERVER_TYPES, SYSTEM_IMAGES, findBy, findLocation } from './catalog';
 import { type HetznerContext, getServer, renderServer, setStatus } from './context';
 import { HetznerError, invalidInput } from './errors';
-import { LabelSelectorError, compileLabelSelector } from './label-selector';
+import { labelSelectorFilter } from './label-selector';
 import { listParam, paginate, sortBy } from './pagination';
+import { forgetServer, resolveCreateFirewalls } from './firewalls';
 import { actionJson } from './render';
+import { issueRootPassword } from './root-password';
+import { resolveSshKeys } from './ssh-keys';
 import { bodyOf, checkLabels, checkName, checkUserData } from './validation';
 
 function nameTaken(ctx: HetznerContext, name: string, except?: number): boolean {
@@ -16,7 +18,8 @@ function nameTaken(ctx: HetznerContext, name: string, except?: number): boolean 
   return [...ctx.store.servers.values()].some((s) => s.id !== except && s.name.toLowerCase() === lower);
 }
 
-function resolveImage(ctx: HetznerContext, ref: unknown): ServerRecord['image'] {
+/** An image as create and rebuild take it: a system image by name or id, a snapshot by id. */
+export function resolveImage(ctx: HetznerContext, ref: unknown): ServerRecord['image'] {
   const system = findBy(SYSTEM_IMAGES, ref);
   if (system) return { kind: 'system', name: system.name };
   const id = typeof ref === 'number' ? ref : typeof ref === 'string' && /^\d+$/.test(ref) ? Number(ref) : NaN;
@@ -29,17 +32,8 @@ export function filterServers(ctx: HetznerContext, query: Record<string, unknown
   let servers = [...ctx.store.servers.values()];
   const name = listParam(query['name'])[0];
   if (name !== undefined) servers = servers.filter((s) => s.name === name);
-  const selector = listParam(query['label_selector'])[0];
-  if (selector !== undefined) {
-    let match: (l: Record<string, string>) => boolean;
-    try {
-      match = compileLabelSelector(selector);
-    } catch (e) {
-      if (e instanceof LabelSelectorError) throw invalidInput('label_selector', e.message);
-      throw e;
-    }
-    servers = servers.filter((s) => match(s.labels));
-  }
+  const matches = labelSelectorFilter(listParam(query['label_selector'])[0]);
+  servers = servers.filter((s) => matches(s.labels));
   const statuses = listParam(query['status']);
   if (statuses.length > 0) servers = servers.filter((s) => statuses.includes(s.status));
   return sortBy(servers, query['sort'], { id: (s) => s.id, name: (s) => s.name, created: (s) => s.created });
@@ -57,10 +51,16 @@ function createServer(ctx: HetznerContext, rawBody: unknown) {
   if (!location) throw invalidInput('location', `location '${String(locRef)}' not found`);
   const userData = checkUserData(body['user_data']);
   const labels = checkLabels(body['labels']);
-  const sshKeys = Array.isArray(body['ssh_keys']) ? (body['ssh_keys'] as Array<number | string>) : [];
+  const sshKeyIds = resolveSshKeys(ctx, body['ssh_keys']);
+  const firewallIds = resolveCreateFirewalls(ctx, body['firewalls']);
   const start = body['start_after_create'] !== false;
   // Checked last, like the API: a bad request is refused for its input before its name.
   if (nameTaken(ctx, name)) throw new HetznerError('uniqueness_error', 'server name is already used', { fields: [{ name: 'name', messages: ['is already used'] }] });
+  // No capacity for this type here (on demand, /__sandbox/locations): what the API answers then.
+  const unavailable = ctx.store.unavailableLocations.get(location.name);
+  if (unavailable !== undefined && (unavailable === null || unavailable.includes(type.name))) {
+    throw new HetznerError('resource_unavailable', 'error during placement');
+  }
 
   const server: ServerRecord = {
     id: ctx.store.serverId(),
@@ -77,12 +77,18 @@ function createServer(ctx: HetznerContext, rawBody: unknown) {
     ipv4Id: ctx.store.ipId(),
     ipv6: ctx.store.allocateIpv6(),
     ipv6Id: ctx.store.ipId(),
-    sshKeys,
+    sshKeyIds,
+    backupWindow: null,
+    rootPassword: null,
     cloudInitDone: false,
     vmMode: null,
+    vmFailReason: null,
     ignoreAcpi: null,
   };
   ctx.store.servers.set(server.id, server);
+  // Firewalls given at create apply with the create; until it finishes they show 'pending'.
+  const firewalls = firewallIds.flatMap((id) => ctx.store.firewalls.get(id) ?? []);
+  for (const f of firewalls) f.appliedTo.set(server.id, 'pending');
   const resources = [{ id: server.id, type: 'server' }];
 
   // The start action exists from the start (as next_actions) but runs only after create_server.
@@ -91,6 +97,7 @@ function createServer(ctx: HetznerContext, rawBody: unknown) {
     command: 'create_server',
     resources,
     onFinish: () => {
+      for (const f of firewalls) if (f.appliedTo.has(server.id)) f.appliedTo.set(server.id, 'applied');
       if (startAction) {
         setStatus(ctx, server, 'starting');
         ctx.engine.run(startAction, () => setStatus(ctx, server, 'running'));
@@ -105,7 +112,7 @@ function createServer(ctx: HetznerContext, rawBody: unknown) {
     action: actionJson(createAction),
     next_actions: startAction ? [actionJson(startAction)] : [],
     // Hetzner sends no password when SSH keys are given.
-    root_password: sshKeys.length > 0 ? null : randomBytes(12).toString('base64url'),
+    root_password: sshKeyIds.length > 0 ? null : issueRootPassword(server, 'create'),
   };
 }
 
@@ -145,7 +152,9 @@ export function serversRouter(ctx: HetznerContext): Router {
       command: 'delete_server',
       resources: [{ id: server.id, type: 'server' }],
       onFinish: () => {
-        if (ctx.store.servers.get(server.id) === server) ctx.store.servers.delete(server.id);
+        if (ctx.store.servers.get(server.id) !== server) return;
+        ctx.store.servers.delete(server.id);
+        forgetServer(ctx, server.id);
       },
     });
     res.json({ action: actionJson(action) });

@@ -104,7 +104,7 @@ describe('hcloud-js against the fake Hetzner API', () => {
     expect(await ids({ labelSelector: 'tier notin (a,c)' })).toEqual([b.server.id]);
     expect(await ids({ labelSelector: 'env,tier in (b)' })).toEqual([b.server.id]);
     const bad = await raw(`${sandbox.hetznerUrl}/servers?label_selector=${encodeURIComponent('tier in (a')}`);
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe('invalid_input');
   });
 
@@ -117,7 +117,7 @@ describe('hcloud-js against the fake Hetzner API', () => {
     expect(last.servers).toHaveLength(1);
     expect(last.nextPage).toBeNull();
     const tooMany = await raw(`${sandbox.hetznerUrl}/servers?per_page=51`);
-    expect(tooMany.status).toBe(400);
+    expect(tooMany.status).toBe(422);
     expect(tooMany.body.error.code).toBe('invalid_input');
   });
 
@@ -137,7 +137,7 @@ describe('hcloud-js against the fake Hetzner API', () => {
     expect(err.code).toBe('invalid_input');
     expect(err.details).toEqual({ fields: [{ name: 'user_data', messages: [expect.any(String)] }] });
     const res = await raw(`${sandbox.hetznerUrl}/servers`, 'POST', { name: 'not_a_host!', server_type: 'cpx22', image: 'ubuntu-24.04' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('invalid_input');
     expect(sandbox.state().servers).toHaveLength(0);
   });

@@ -1,5 +1,6 @@
 // Shared test helpers: a sandbox on random ports, the real clients pointed at it, polling.
 
+import { generateKeyPairSync } from 'node:crypto';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox';
 
 type Loose = any;
@@ -79,4 +80,29 @@ export async function raw(url: string, method = 'GET', body?: unknown, token: st
   const res = await fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+
+/** Public key lines made with ssh-keygen, and the MD5 fingerprints ssh-keygen -l -E md5 printed for them. */
+export const FIXTURE_KEYS = {
+  ed25519: {
+    line: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDaDrqQ7tz5HK2URRMfSGqk4fdotO29GsshgDE6+3yDL fixture@hostflow',
+    md5: 'b3:74:ec:e5:19:31:d3:f6:3c:d5:e7:59:9f:cf:0d:4f',
+  },
+  rsa: {
+    line:
+      'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC/CYkHROnLQHcwrdD+47TtvkASytNJEMJOXQrftFW6Q1XU7sYWOAM5oJZCkfVBy4YFBfKzFJ3d+APE+Y9RwNMjuv0Dgcp94Vq47UTn41+HItkkGojGOvlamj/gy3HdKDzKK3c5VgPHXWixOyd0sWu1OTSnxPa7pecVfCuT2kbFsiaYwVFdWOlhUPZOWSxHNpp/RglDDSp/SIM58xSLyp8+o6kg6S7qw6/y6Qfe7LnK4rRSOfAOrI3teCAlT9fq4AzvTmew/t/aCmpgPXrUeAKvvSKNNysBu8dRh8WYTYfG4ReSWn7ZR7VTh9iKr0isr0c9vIjjRdeWC4/VnBQPwcOn rsa@hostflow',
+    md5: '5e:dd:a1:28:2e:85:4f:c6:97:33:a5:a1:3d:52:38:92',
+  },
+};
+
+/** A fresh OpenSSH ed25519 public key line. */
+export function ed25519KeyLine(comment = 'test@hostflow'): string {
+  const jwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+  const field = (b: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    return Buffer.concat([len, b]);
+  };
+  const blob = Buffer.concat([field(Buffer.from('ssh-ed25519')), field(Buffer.from(jwk.x ?? '', 'base64url'))]);
+  return `ssh-ed25519 ${blob.toString('base64')} ${comment}`;
 }

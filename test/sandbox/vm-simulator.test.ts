@@ -120,6 +120,7 @@ describe('VM simulator', () => {
     expect(readCallbackConfig(userDataFor('http://127.0.0.1:2222/v1/callbacks/x/ready', 'abc'))).toEqual({
       url: 'http://127.0.0.1:2222/v1/callbacks/x/ready',
       token: 'abc',
+      failedUrl: 'http://127.0.0.1:2222/v1/callbacks/x/failed',
     });
     expect(readCallbackConfig('#cloud-config\nwrite_files: [}')).toMatch(/not valid YAML/);
     expect(readCallbackConfig(null)).toBe('no user data');
