@@ -188,6 +188,19 @@ describe('the PHP sources', () => {
     const get = { ...vector, method: 'GET', target: '/api/instances?whmcs_service_id=7', idempotency_key: '', body: '' };
     const getLines = ['hostflow-v2', 'request', 'GET', get.target, get.timestamp, get.nonce, '', createHash('sha256').update('').digest('hex')].join('\n');
     expect(((await runPhp({ sign: get })) as unknown as { signature: string }).signature).toBe(`v2=${createHmac('sha256', vector.secret).update(getLines).digest('hex')}`);
+    // The worked example of the API's own documentation (OpenAPI description, README "Signing").
+    const documented = {
+      secret: 'example-secret-0123456789abcdef',
+      method: 'POST',
+      target: '/api/instances',
+      timestamp: '1767225600',
+      nonce: 'pK3v9XqL2mN8sR4tW6yZ0b',
+      idempotency_key: 'whmcs-1042-create',
+      body: '{"whmcs_service_id":1042,"whmcs_client_id":77,"email":"alice@example.com","plan":"starter","region":"eu-frankfurt"}',
+    };
+    expect(((await runPhp({ sign: documented })) as unknown as { signature: string }).signature).toBe(
+      'v2=b89408892a5f46d255f963d10938b9d6df021c390aaa0c957ceae79a42fcafb1',
+    );
   });
 });
 
