@@ -1,7 +1,7 @@
 // The fake Hetzner API driven by hcloud-js, the client the activities use.
 
 import type { Sandbox } from '../../sandbox';
-import { type HcloudClient, hcloud, raw, testSandbox, waitFor, waitForAction } from '../sandbox/helpers';
+import { FIXTURE_KEYS, type HcloudClient, hcloud, raw, testSandbox, waitFor, waitForAction } from '../sandbox/helpers';
 
 let sandbox: Sandbox;
 let client: HcloudClient;
@@ -262,5 +262,59 @@ describe('hcloud-js against the fake Hetzner API', () => {
     expect(res.status).toBe(200);
     expect(res.body.actions.map((x: { id: number }) => x.id).sort()).toEqual([a.action.id, b.action.id].sort());
     expect(res.body.meta.pagination).toMatchObject({ page: 1, total_entries: 2 });
+  });
+
+  // hcloud-js 1.4.1 covers ssh keys (without labels), rebuild, reset_password and backups; it has
+  // no firewalls and no rebuild user_data, so those go through plain fetch (test/sandbox/firewalls.test.ts).
+  test('ssh keys: create, list by fingerprint, get and delete through hcloud-js; a server created with the key id', async () => {
+    const { sshKeys } = client;
+    const key = await sshKeys.create('alice', FIXTURE_KEYS.ed25519.line);
+    expect(key).toMatchObject({ name: 'alice', fingerprint: FIXTURE_KEYS.ed25519.md5, publicKey: FIXTURE_KEYS.ed25519.line });
+    const listed = await sshKeys.list({ fingerprint: FIXTURE_KEYS.ed25519.md5 });
+    expect(listed.sshKeys.map((k: { id: number }) => k.id)).toEqual([key.id]);
+    expect((await apiError(sshKeys.create('alice-again', FIXTURE_KEYS.ed25519.line))).code).toBe('uniqueness_error');
+    expect((await apiError(sshKeys.create('broken', 'ssh-ed25519 AAAA'))).code).toBe('invalid_input');
+
+    const created = await client.servers.build('keyed-1').serverType('cpx22').image('ubuntu-24.04').sshKey(key.id).create();
+    expect(sandbox.state().servers[0]).toMatchObject({ id: created.server.id, ssh_key_ids: [key.id], root_password: null });
+    const refused = await apiError(client.servers.build('keyed-2').serverType('cpx22').image('ubuntu-24.04').sshKey(424242).create());
+    expect(refused.code).toBe('invalid_input');
+
+    await sshKeys.delete(key.id);
+    expect((await apiError(sshKeys.get(key.id))).code).toBe('not_found');
+  });
+
+  test('rebuild, reset_password, enable_backup and disable_backup through hcloud-js', async () => {
+    const server = await runningServer();
+    const rebuilt = await client.servers.actions.rebuild(server.id, 'debian-12');
+    expect(rebuilt).toMatchObject({ rootPassword: expect.any(String), action: { command: 'rebuild_server' } });
+    expect(await waitForAction(client, rebuilt.action.id)).toMatchObject({ status: 'success' });
+    expect(await client.servers.get(server.id)).toMatchObject({ status: 'running', image: { name: 'debian-12' } });
+
+    const reset = await client.servers.actions.resetPassword(server.id);
+    expect(reset).toMatchObject({ rootPassword: expect.any(String), action: { command: 'reset_password' } });
+    await waitForAction(client, reset.action.id);
+    expect(sandbox.state().servers[0]?.['root_password']).toMatchObject({ value: reset.rootPassword, via: 'reset_password' });
+
+    await waitForAction(client, (await client.servers.actions.enableBackup(server.id)).id);
+    expect((await client.servers.get(server.id)).backupWindow).toBe('22-02');
+    await waitForAction(client, (await client.servers.actions.disableBackup(server.id)).id);
+    expect((await client.servers.get(server.id)).backupWindow).toBeNull();
+  });
+
+  test('a rebuilding server is locked and shows status rebuilding', async () => {
+    const slow = await testSandbox({ actionDurationMs: 300, vmMode: 'never' });
+    try {
+      const c = hcloud(slow);
+      const { server, action } = await c.servers.build('rb-1').serverType('cpx22').image('ubuntu-24.04').create();
+      await waitForAction(c, action.id);
+      await waitFor(async () => ((await c.servers.get(server.id)).locked ? undefined : true), 'started');
+      const rebuilt = await c.servers.actions.rebuild(server.id, 'ubuntu-22.04');
+      expect(await c.servers.get(server.id)).toMatchObject({ status: 'rebuilding', locked: true });
+      expect((await apiError(c.servers.actions.reboot(server.id))).code).toBe('locked');
+      await waitForAction(c, rebuilt.action.id);
+    } finally {
+      await slow.close();
+    }
   });
 });

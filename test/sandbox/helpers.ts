@@ -16,6 +16,12 @@ export interface HcloudClient {
     actions: Loose;
   };
   actions: { get(id: number): Promise<Loose>; list(params?: Record<string, unknown>): Promise<Loose> };
+  sshKeys: {
+    create(name: string, publicKey: string): Promise<Loose>;
+    list(params?: Record<string, unknown>): Promise<Loose>;
+    get(id: number): Promise<Loose>;
+    delete(id: number): Promise<void>;
+  };
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Client } = require('hcloud-js') as { Client: new (o: { token: string; baseURL: string; timeout?: number }) => HcloudClient };

@@ -8,6 +8,7 @@ import { readCallbackConfig, isLoopbackUrl } from '../../sandbox';
 import { type HcloudClient, hcloud, testSandbox, userDataFor, waitFor, waitForAction } from './helpers';
 
 interface Received {
+  path?: string;
   token: string | undefined;
   contentType: string | undefined;
   body: unknown;
@@ -34,6 +35,10 @@ beforeAll(async () => {
     }
     res.status(req.get('x-callback-token') === 'tok-1' ? 202 : 401).json({});
   });
+  app.post('/v1/callbacks/:id/failed', (req, res) => {
+    received.push({ path: req.path, token: req.get('x-callback-token'), contentType: req.get('content-type'), body: req.body });
+    res.status(200).json({ acknowledged: true });
+  });
   receiver = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -50,9 +55,9 @@ afterAll(async () => {
 });
 
 let seq = 0;
-async function boot(userData: string, mode?: VmMode) {
+async function boot(userData: string, mode?: VmMode, failReason?: string) {
   const { server } = await client.servers.build(`vm-${++seq}`).serverType('cpx22').image('ubuntu-24.04').userData(userData).create();
-  if (mode) sandbox.setVmMode(mode, server.id);
+  if (mode) sandbox.setVmMode(mode, server.id, failReason);
   return server as { id: number };
 }
 
@@ -114,6 +119,33 @@ describe('VM simulator', () => {
     await settle();
     expect(sandbox.state().callbacks[0]).toMatchObject({ status: null, error: expect.stringContaining('loopback') });
     expect(received).toEqual([]);
+  });
+
+  test('mode failed POSTs {reason} with the token to the sibling failed route, once, instead of ready', async () => {
+    const server = await boot(userDataFor(callbackUrl, 'tok-1'), 'failed', 'caddy: certificate not obtained');
+    await recorded(1);
+    expect(received).toEqual([{ path: '/v1/callbacks/inst-1/failed', token: 'tok-1', contentType: 'application/json', body: { reason: 'caddy: certificate not obtained' } }]);
+    expect(sandbox.state().callbacks[0]).toMatchObject({ kind: 'failed', url: callbackUrl.replace(/ready$/, 'failed'), mode: 'failed', status: 200 });
+    expect(sandbox.state().servers.find((s) => s['id'] === server.id)).toMatchObject({ vm_mode: 'failed', vm_fail_reason: 'caddy: certificate not obtained' });
+    await settle();
+    expect(received).toHaveLength(1);
+  });
+
+  test('mode failed set globally over POST /__sandbox/vm reports the default reason', async () => {
+    const res = await fetch(`${sandbox.httpUrl}/__sandbox/vm`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mode: 'failed' }) });
+    expect(res.status).toBe(200);
+    await boot(userDataFor(callbackUrl, 'tok-1'));
+    await recorded(1);
+    expect(received[0]?.body).toEqual({ reason: expect.stringMatching(/health check/) });
+  });
+
+  test('a rebuild runs cloud-init again: the new user data calls back again', async () => {
+    const server = await boot(userDataFor(callbackUrl, 'tok-1'));
+    await recorded(1);
+    const rebuilt = await client.servers.actions.rebuild(server.id, 'ubuntu-24.04');
+    await waitForAction(client, rebuilt.action.id);
+    await recorded(2);
+    expect(sandbox.state().callbacks.map((c) => [c.kind, c.status])).toEqual([['ready', 202], ['ready', 202]]);
   });
 
   test('reads the callback settings from the write_files entry', () => {
