@@ -1,7 +1,7 @@
-// Tells the billing system what happened, signed like its own requests to us
-// (X-API-Key, X-Timestamp, X-Signature = hex HMAC-SHA256(secret, body + timestamp)), with an
-// Idempotency-Key so a repeat after a lost answer is recognised on its side.
-import { createHmac } from 'node:crypto';
+// Tells the billing system what happened: signature v2 with direction `webhook` and its own
+// secret (BILLING_WEBHOOK_SECRET), so no signature can be reflected between the two directions,
+// with an Idempotency-Key so a repeat after a lost answer is recognised on its side.
+import { signWebhook } from '../config/request-signing';
 import { claimDelivery, deliveryKey, markDelivered, markDeliveryFailed } from './deliveries';
 import type { ActivityDeps } from './deps';
 import { classify, ProviderError } from './errors';
@@ -16,17 +16,13 @@ export interface BillingEvent {
   detail?: string;
 }
 
-export function signBody(secret: string, body: string, timestamp: string): string {
-  return createHmac('sha256', secret).update(body + timestamp).digest('hex');
-}
-
 export type BillingDeps = Pick<ActivityDeps, 'db' | 'billing'>;
 
 export function createBillingActivities(deps: BillingDeps) {
   return {
     async notifyBilling(input: BillingEvent): Promise<'sent' | 'already sent' | 'not configured'> {
-      const url = deps.billing.url;
-      if (!url) return 'not configured';
+      const { url, webhookSecret } = deps.billing;
+      if (!url || !webhookSecret) return 'not configured';
       const key = { instanceId: input.instanceId, operationId: input.operationId, kind: `webhook:${input.event}` };
       if (!(await claimDelivery(deps.db, key))) return 'already sent';
       const body = JSON.stringify({
@@ -37,25 +33,22 @@ export function createBillingActivities(deps: BillingDeps) {
         status: input.status,
         detail: input.detail,
       });
-      const timestamp = String(Math.floor(Date.now() / 1000));
       const what = `send ${input.event} webhook for instance ${input.instanceId}`;
       let response: Response;
       try {
         response = await fetch(url, {
           method: 'POST',
-          headers: {
-            'Content-Type': 'application/json',
-            'Idempotency-Key': deliveryKey(key),
-            'X-API-Key': deps.billing.signingKey.key,
-            'X-Timestamp': timestamp,
-            'X-Signature': signBody(deps.billing.signingKey.secret, body, timestamp),
-          },
+          headers: { 'Content-Type': 'application/json', ...signWebhook(webhookSecret, { url, body, idempotencyKey: deliveryKey(key) }) },
           body,
+          // A redirect would re-send the signed body to wherever the answer points.
+          redirect: 'error',
           signal: AbortSignal.timeout(deps.billing.timeoutMs ?? 10_000),
         });
       } catch (error) {
-        await markDeliveryFailed(deps.db, key, String(error));
-        throw classify(new ProviderError('billing webhook', undefined, 'network_error', String(error)), what);
+        // fetch's own message is only "fetch failed"; the cause says why (e.g. "unexpected redirect").
+        const reason = String((error as { cause?: unknown }).cause ?? error);
+        await markDeliveryFailed(deps.db, key, reason);
+        throw classify(new ProviderError('billing webhook', undefined, 'network_error', reason), what);
       }
       if (!response.ok) {
         const text = (await response.text().catch(() => '')).slice(0, 300);

@@ -1,6 +1,5 @@
 // What activities need from the outside world; the worker wires real clients, tests wire the sandbox.
 import type { Transporter } from 'nodemailer';
-import type { ApiKeyPair } from '../config/env';
 import type { Catalog } from '../config/catalog';
 import type { Database } from '../schema/db';
 import type { CloudflareDns } from './cloudflare-client';
@@ -11,7 +10,8 @@ export interface ActivityDeps {
   hetzner: HetznerClient;
   dns: CloudflareDns;
   mail: { transport: Transporter; from: string };
-  billing: { url: string | undefined; signingKey: ApiKeyPair; timeoutMs?: number };
+  /** The outgoing webhook; signed with its own secret, never the inbound key pair. */
+  billing: { url: string | undefined; webhookSecret: string | undefined; timeoutMs?: number };
   /** Base URL the VPS calls back (`<api>/api/instances/<id>/ready`). */
   apiPublicUrl: string;
   callbackSecret: string;

@@ -2,7 +2,8 @@
 // signals — nothing else. Built from its dependencies so tests can run it on fakes.
 import express from 'express';
 import { readRawBody, parseJsonBody } from './body';
-import { requireSignature } from './auth/signature';
+import { createReplayStore } from './auth/replay-store';
+import { requireSignature, warnIfV1Accepted } from './auth/signature';
 import type { ApiDeps, RouteContext } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
 import { requestLogger } from './logging';
@@ -22,8 +23,14 @@ export function createApp(deps: ApiDeps): express.Express {
   const limits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits };
   const context: RouteContext = {
     deps,
-    signed: [...readRawBody(), requireSignature(deps.config.apiKeys, now), perKeyLimiter(limits.perKeyPerMinute), parseJsonBody],
+    signed: [
+      ...readRawBody(),
+      requireSignature({ pairs: deps.config.apiKeys, acceptV1: deps.config.acceptV1Signatures, replay: createReplayStore(deps.database.db), now }),
+      perKeyLimiter(limits.perKeyPerMinute),
+      parseJsonBody,
+    ],
   };
+  warnIfV1Accepted(deps.config.acceptV1Signatures, deps.logger);
 
   const app = express();
   app.disable('x-powered-by');

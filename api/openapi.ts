@@ -62,7 +62,34 @@ function errors(...codes: ErrorCode[]): Record<number, ResponseConfig> {
   return responses;
 }
 
-const SIGNED = [{ ApiKey: [], Timestamp: [], Signature: [] }];
+/** Signature v2 as the README's "Signing" section states it (config/request-signing.ts implements it). */
+const SIGNING_DESCRIPTION = [
+  '**Signing (signature v2).** Every route but `ready`, `health` and the docs needs `X-API-Key`, `X-Timestamp`, `X-Nonce`, ' +
+    '`Idempotency-Key` (on every POST and DELETE; `400 VALIDATION_ERROR` without) and `X-Signature: v2=<64 lowercase hex>` = ' +
+    'HMAC-SHA256(secret, S), where S is these 8 lines joined by `\\n` (no trailing newline):',
+  '',
+  '```',
+  'hostflow-v2',
+  'request',
+  '<HTTP method, upper case>',
+  '<path with query string exactly as on the request line>',
+  '<X-Timestamp>',
+  '<X-Nonce>',
+  '<Idempotency-Key, or the empty string when absent (GET)>',
+  '<lowercase hex SHA-256 of the raw body bytes (of the empty string when there is no body)>',
+  '```',
+  '',
+  'Example: key `whmcs-main`, secret `example-secret-0123456789abcdef`, `POST /api/instances`, `X-Timestamp: 1767225600`, ' +
+    '`X-Nonce: pK3v9XqL2mN8sR4tW6yZ0b`, `Idempotency-Key: whmcs-1042-create`, body ' +
+    '`{"whmcs_service_id":1042,"whmcs_client_id":77,"email":"alice@example.com","plan":"starter","region":"eu-frankfurt"}` → ' +
+    '`X-Signature: v2=b89408892a5f46d255f963d10938b9d6df021c390aaa0c957ceae79a42fcafb1`.',
+  '',
+  'A stale or non-canonical timestamp, a wrong signature, or a nonce already used by the key is `401 UNAUTHORIZED`. ' +
+    "Hostflow's billing webhook is signed the same way with line 2 `webhook` and its own secret. " +
+    'The legacy v1 signature (hex HMAC of body + timestamp) is refused unless the operator enables it for an old integration.',
+].join('\n');
+
+const SIGNED = [{ ApiKey: [], Timestamp: [], Nonce: [], Signature: [] }];
 const SIGNED_ERRORS = ['UNAUTHORIZED', 'RATE_LIMITED'] as const;
 const WRITE_ERRORS = [...SIGNED_ERRORS, 'VALIDATION_ERROR', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNAVAILABLE'] as const;
 
@@ -190,13 +217,19 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Retu
     type: 'apiKey',
     in: 'header',
     name: 'X-Timestamp',
-    description: 'Unix seconds, within 300 s of the server clock',
+    description: 'Unix seconds in canonical decimal (no sign, leading zero or exponent), within 300 s of the server clock',
+  });
+  registry.registerComponent('securitySchemes', 'Nonce', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Nonce',
+    description: '16–64 of A-Z a-z 0-9 _ -, random per request; a second use by the same key is refused',
   });
   registry.registerComponent('securitySchemes', 'Signature', {
     type: 'apiKey',
     in: 'header',
     name: 'X-Signature',
-    description: 'Lowercase hex HMAC-SHA256(secret, raw_body + timestamp); raw_body is empty for GET',
+    description: 'Signature v2: "v2=" + lowercase hex HMAC-SHA256(secret, signed string); see the document description',
   });
   registry.registerComponent('securitySchemes', 'CallbackToken', { type: 'apiKey', in: 'header', name: 'X-Callback-Token' });
   for (const route of ROUTES) registry.registerPath(route);
@@ -207,7 +240,8 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Retu
       version: '1.0.0',
       description:
         'Thin HTTP API over the Temporal workflows that provision, suspend, unsuspend, resize, reboot and terminate VPS instances. ' +
-        'Every error is `{"error": {"code", "message", "details"}}`; every answer carries `X-Request-Id`.',
+        'Every error is `{"error": {"code", "message", "details"}}`; every answer carries `X-Request-Id`.\n\n' +
+        SIGNING_DESCRIPTION,
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
   });

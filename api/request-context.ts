@@ -1,5 +1,6 @@
 // What the API's middleware learns about a request and hands to the routes.
 import type { Request } from 'express';
+import { SIGNING_PATTERNS } from '../config/request-signing';
 import { ApiError } from './errors';
 
 declare global {
@@ -18,14 +19,15 @@ export function requestedBy(req: Request): string {
   return `whmcs:${req.apiKey ?? 'unknown'}`;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
-
-/** The optional `Idempotency-Key` header: printable ASCII, 1–128 characters. */
+/**
+ * The `Idempotency-Key` header: printable ASCII, 1–200 characters. The signature gate has already
+ * required it on POST and DELETE and refused a malformed one; this is the routes' way to read it.
+ */
 export function idempotencyKey(req: Request): string | undefined {
   const value = req.get('idempotency-key');
   if (value === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(value)) {
-    throw new ApiError('VALIDATION_ERROR', 'Idempotency-Key must be 1–128 printable ASCII characters', [
+  if (!SIGNING_PATTERNS.idempotencyKey.test(value)) {
+    throw new ApiError('VALIDATION_ERROR', 'Idempotency-Key must be 1–200 printable ASCII characters', [
       { path: 'Idempotency-Key', message: 'invalid header value' },
     ]);
   }

@@ -3,6 +3,7 @@
 // drift. Request objects are strict: an unknown field is a 400, not silently dropped.
 import { z } from 'zod';
 import { PLANS, REGIONS } from '../config/catalog';
+import { SIGNING_PATTERNS } from '../config/request-signing';
 import { INSTANCE_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../workflows/statuses';
 import { ERROR_CODES } from './errors';
 
@@ -146,8 +147,8 @@ export const OperationsPageQuery = z.strictObject({
 export const IdempotencyKeyHeader = z.object({
   'idempotency-key': z
     .string()
-    .optional()
-    .meta({ param: { description: 'Same key, same operation; the same key with another body is 409 CONFLICT (1–128 printable ASCII)' } }),
+    .regex(SIGNING_PATTERNS.idempotencyKey)
+    .meta({ param: { description: 'Required on every POST and DELETE, and signed (signature v2). Same key, same operation; the same key with another body is 409 CONFLICT (1–200 printable ASCII)' } }),
 });
 
 // ---- responses ----

@@ -35,7 +35,7 @@ export interface ApiCostResult extends ApiCostPoint {
 
 function post(agent: http.Agent, url: URL, raw: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { ...signedHeaders(raw), 'Content-Length': Buffer.byteLength(raw) } }, (res) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { ...signedHeaders('POST', url, raw), 'Content-Length': Buffer.byteLength(raw) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });

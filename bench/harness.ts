@@ -4,13 +4,14 @@
 // sandbox with zero provider and boot delays, the API in its own process, and worker processes.
 import { Client, Connection } from '@temporalio/client';
 import { fork, type ChildProcess } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { signRequest } from '../config/request-signing';
 import { sandboxProviderEnv, startSandbox, type Sandbox } from '../sandbox';
 import { freePort } from '../schema/embedded-postgres';
 import { runMigrations } from '../schema/migrate';
@@ -23,6 +24,7 @@ import { withWorkerProcessEnv } from '../workers/process-env';
 
 export const BENCH_API_KEY = 'bench-key';
 export const BENCH_API_SECRET = 'bench-secret-0123456789abcdef';
+const BENCH_WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 const CALLBACK_SECRET = 'bench-callback-secret-0123456789';
 const ROOT = path.resolve(__dirname, '..');
 const PROCESS_READY_TIMEOUT_MS = 120_000;
@@ -80,17 +82,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function sign(secret: string, rawBody: string, timestamp: string): string {
-  return createHmac('sha256', secret).update(rawBody + timestamp).digest('hex');
-}
-
-export function signedHeaders(raw: string): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
+/** Signature v2 headers for a request to `url` (its path and query are signed), plus the content type. */
+export function signedHeaders(method: string, url: string | URL, raw: string, idempotencyKey?: string): Record<string, string> {
+  const { pathname, search } = new URL(url);
   return {
     ...(raw ? { 'Content-Type': 'application/json' } : {}),
-    'X-API-Key': BENCH_API_KEY,
-    'X-Timestamp': timestamp,
-    'X-Signature': sign(BENCH_API_SECRET, raw, timestamp),
+    ...signRequest({ key: BENCH_API_KEY, secret: BENCH_API_SECRET }, { method, target: `${pathname}${search}`, body: raw, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) }),
   };
 }
 
@@ -161,6 +158,7 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
       WHMCS_HMAC_SECRET: BENCH_API_SECRET,
       CALLBACK_SECRET,
       BILLING_WEBHOOK_URL: `${receiver.url}/billing`,
+      BILLING_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
       API_URL: `http://127.0.0.1:${apiPort ?? mainApiPort}`,
       API_PORT: String(apiPort ?? mainApiPort),
       PROVISION_READY_TIMEOUT: '15m',
@@ -210,7 +208,8 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
       baselineDone: receiver.waitFor,
       signedRequest: async (method, url, body, headers = {}) => {
         const raw = body === undefined ? '' : JSON.stringify(body);
-        const response = await fetch(url, { method, headers: { ...signedHeaders(raw), ...headers }, body: raw || undefined });
+        const { 'Idempotency-Key': idempotencyKey, ...otherHeaders } = headers;
+        const response = await fetch(url, { method, headers: { ...signedHeaders(method, url, raw, idempotencyKey), ...otherHeaders }, body: raw || undefined });
         const text = await response.text();
         return { status: response.status, body: text ? JSON.parse(text) : undefined };
       },

@@ -34,6 +34,12 @@ const durationMs = z
     return n * ({ ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
   });
 
+/** The webhook carries signed lifecycle events: only over TLS, or to this machine. */
+function isHttpsOrLoopback(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(url.hostname));
+}
+
 const trustProxy = z.string().transform((value, ctx) => {
   try {
     return parseTrustProxy(value);
@@ -75,7 +81,12 @@ const envSchema = z.object({
   WHMCS_HMAC_SECRET: z.string().min(16).optional(),
   WHMCS_API_KEYS: apiKeyPairs.optional(),
   CALLBACK_SECRET: z.string().min(16),
-  BILLING_WEBHOOK_URL: z.url().optional(),
+  BILLING_WEBHOOK_URL: z
+    .url()
+    .refine(isHttpsOrLoopback, 'expected an https URL (plain http only to a loopback address, e.g. a local test receiver)')
+    .optional(),
+  BILLING_WEBHOOK_SECRET: z.string().min(16).optional(),
+  API_ACCEPT_V1_SIGNATURES: z.enum(['true', 'false']).default('false'),
   API_PORT: z.coerce.number().int().min(1).max(65535).default(2222),
   API_URL: z.url().default('http://127.0.0.1:2222'),
   // Express's "trust proxy": hops (a number) or the proxies' addresses/subnets (comma list, or
@@ -109,6 +120,10 @@ export interface Config {
   apiKeys: ApiKeyPair[];
   callbackSecret: string;
   billingWebhookUrl: string | undefined;
+  /** Signs the outgoing billing webhook (direction `webhook`); never the inbound pairs. Set whenever the URL is. */
+  billingWebhookSecret: string | undefined;
+  /** Legacy v1 request signatures (body + timestamp) accepted too; off unless an old integration needs it. */
+  acceptV1Signatures: boolean;
   /** trustProxy: Express's "trust proxy" (API_TRUST_PROXY); unset: the socket's address is the client. */
   /** metrics: where GET /metrics listens (API_METRICS_ADDRESS), undefined when off. */
   api: { port: number; publicUrl: string; trustProxy?: number | string; metrics: { host: string; port: number } | undefined };
@@ -143,6 +158,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (apiKeys.length === 0) {
     throw new ConfigError(['WHMCS_API_KEY and WHMCS_HMAC_SECRET (or WHMCS_API_KEYS=key:secret,…): at least one signing pair is required']);
   }
+  if (e.BILLING_WEBHOOK_URL && !e.BILLING_WEBHOOK_SECRET) {
+    throw new ConfigError(['BILLING_WEBHOOK_SECRET: required with BILLING_WEBHOOK_URL (16+ characters; the webhook is never signed with the inbound key pair)']);
+  }
+  if (e.BILLING_WEBHOOK_SECRET && apiKeys.some((pair) => pair.secret === e.BILLING_WEBHOOK_SECRET)) {
+    throw new ConfigError(['BILLING_WEBHOOK_SECRET: must differ from every inbound signing secret']);
+  }
   const providerProblems = realProviderProblems({ hetznerUrl: e.HETZNER_API_URL, cloudflareUrl: e.CLOUDFLARE_API_URL, apiUrl: e.API_URL });
   if (providerProblems.length > 0) throw new ConfigError(providerProblems);
   return {
@@ -154,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys,
     callbackSecret: e.CALLBACK_SECRET,
     billingWebhookUrl: e.BILLING_WEBHOOK_URL,
+    billingWebhookSecret: e.BILLING_WEBHOOK_SECRET,
+    acceptV1Signatures: e.API_ACCEPT_V1_SIGNATURES === 'true',
     api: {
       port: e.API_PORT,
       publicUrl: e.API_URL.replace(/\/$/, ''),

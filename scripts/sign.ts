@@ -1,14 +1,16 @@
-// Signs a request the way the WHMCS module does and prints a curl command that sends it:
+// Signs a request with signature v2, as the WHMCS module does, and prints a curl command that sends it:
 //   npm run -s sign -- POST /api/instances '{"whmcs_service_id":1,…}'        # prints curl …
 //   npm run -s sign -- POST /api/instances '{…}' | sh                         # and runs it
-//   npm run -s sign -- --headers POST /api/instances '{…}'                    # only the 3 headers
+//   npm run -s sign -- --headers POST /api/instances '{…}'                    # only the signing headers
 // Key and secret: --key/--secret, else WHMCS_API_KEY/WHMCS_HMAC_SECRET, else the dev pair that
-// `npm start` keeps in .data/dev-secrets.json. The body is signed and sent byte for byte.
+// `npm start` keeps in .data/dev-secrets.json. The body is signed and sent byte for byte, and
+// PATH goes on curl's request line exactly as signed. Each run has a fresh nonce: a printed
+// command works once. POST/DELETE get a random Idempotency-Key unless --idempotency-key is given.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { signedHeaders } from '../api/auth/signature';
+import { signRequest } from '../config/request-signing';
 
-const USAGE = `usage: npm run -s sign -- [--headers] [--key K] [--secret S] [--url BASE] METHOD PATH [BODY | @file]`;
+const USAGE = `usage: npm run -s sign -- [--headers] [--key K] [--secret S] [--url BASE] [--idempotency-key K] METHOD PATH [BODY | @file]`;
 
 interface Options {
   method: string;
@@ -16,6 +18,7 @@ interface Options {
   body: string;
   key?: string;
   secret?: string;
+  idempotencyKey?: string;
   url: string;
   headersOnly: boolean;
 }
@@ -34,6 +37,7 @@ function parse(argv: string[]): Options {
     else if (arg === '--key') options.key = value();
     else if (arg === '--secret') options.secret = value();
     else if (arg === '--url') options.url = value();
+    else if (arg === '--idempotency-key') options.idempotencyKey = value();
     else if (arg === '-h' || arg === '--help') fail(USAGE, 0);
     else positional.push(arg);
   }
@@ -71,13 +75,19 @@ const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 function main(): void {
   const options = parse(process.argv.slice(2));
-  const headers = signedHeaders(credentials(options), options.body);
+  const headers = signRequest(credentials(options), {
+    method: options.method,
+    target: options.path,
+    body: options.body,
+    ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+  });
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
   if (options.headersOnly) {
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
-  const parts = ['curl', '-sS', '-X', options.method, quote(`${options.url}${options.path}`), ...lines.flatMap((line) => ['-H', quote(line)])];
+  // --path-as-is: curl would otherwise squash `..` and `//`, and the signed path would not match.
+  const parts = ['curl', '-sS', '--path-as-is', '-X', options.method, quote(`${options.url}${options.path}`), ...lines.flatMap((line) => ['-H', quote(line)])];
   if (options.body) parts.push('-H', quote('Content-Type: application/json'), '--data-raw', quote(options.body));
   process.stdout.write(`${parts.join(' ')}\n`);
 }

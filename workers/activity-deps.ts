@@ -13,7 +13,7 @@ export function buildActivityDeps(config: Config, db: Database, options: { pollI
     hetzner: new HetznerClient({ token: config.hetzner.token, url: config.hetzner.url }),
     dns: new CloudflareDns({ token: config.cloudflare.token, zoneId: config.cloudflare.zoneId, url: config.cloudflare.url }),
     mail: { transport: nodemailer.createTransport(config.smtp.url), from: config.smtp.from },
-    billing: { url: config.billingWebhookUrl, signingKey: config.apiKeys[0]! },
+    billing: { url: config.billingWebhookUrl, webhookSecret: config.billingWebhookSecret },
     apiPublicUrl: config.api.publicUrl,
     callbackSecret: config.callbackSecret,
     domain: config.cloudflare.domain,

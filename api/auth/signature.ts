@@ -1,79 +1,101 @@
-// Requests from the billing system are signed exactly as the WHMCS module signs them:
-//   X-API-Key, X-Timestamp (unix seconds), X-Signature = hex HMAC-SHA256(secret, raw_body + timestamp)
-// Verified on the raw bytes, in constant time, within 300 s either way of our clock.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+// The signed routes' gate: headers well-formed, timestamp canonical and fresh, signature v2 over
+// method + path with query + nonce + Idempotency-Key + body (config/request-signing.ts), then
+// the nonce claimed in the shared replay table. Legacy v1 only when API_ACCEPT_V1_SIGNATURES.
+import type { Request, RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import type { ApiKeyPair } from '../../config/env';
+import { needsIdempotencyKey, SIGNATURE_WINDOW_SECONDS, SIGNING_PATTERNS, verifyV1, verifyV2 } from '../../config/request-signing';
 import { ApiError } from '../errors';
+import type { ReplayStore } from './replay-store';
 
-export const SIGNATURE_WINDOW_SECONDS = 300;
+export type Refusal = 'missing' | 'timestamp' | 'nonce' | 'signature' | 'v1' | 'replay';
 
-export interface SignedHeaders {
-  'X-API-Key': string;
-  'X-Timestamp': string;
-  'X-Signature': string;
-}
-
-/** The signature of a body at a timestamp; what scripts/sign.ts and the WHMCS module compute. */
-export function sign(secret: string, rawBody: Buffer | string, timestamp: string): string {
-  return createHmac('sha256', secret).update(rawBody).update(timestamp).digest('hex');
-}
-
-export function signedHeaders(pair: ApiKeyPair, rawBody: Buffer | string, nowMs = Date.now()): SignedHeaders {
-  const timestamp = String(Math.floor(nowMs / 1000));
-  return { 'X-API-Key': pair.key, 'X-Timestamp': timestamp, 'X-Signature': sign(pair.secret, rawBody, timestamp) };
-}
-
-export type Verification = { ok: true; key: string } | { ok: false; reason: 'missing' | 'timestamp' | 'signature' };
-
-const TIMESTAMP = /^\d{1,12}$/;
-const SIGNATURE = /^[0-9a-fA-F]{64}$/;
-
-// Hashing first gives equal lengths, so the key comparison is constant-time too.
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-
-export function verifySignature(
-  pairs: readonly ApiKeyPair[],
-  rawBody: Buffer,
-  headers: { key?: string; timestamp?: string; signature?: string },
-  nowMs: number,
-): Verification {
-  const { key, timestamp, signature } = headers;
-  if (!key || !timestamp || !signature) return { ok: false, reason: 'missing' };
-  if (!TIMESTAMP.test(timestamp) || Math.abs(nowMs / 1000 - Number(timestamp)) > SIGNATURE_WINDOW_SECONDS) {
-    return { ok: false, reason: 'timestamp' };
-  }
-  if (!SIGNATURE.test(signature)) return { ok: false, reason: 'signature' };
-  const presented = Buffer.from(signature, 'hex');
-  const presentedKey = digest(key);
-  let matched: string | undefined;
-  // Every pair is checked, with no early exit: a rotated key may share its name with the new one.
-  for (const pair of pairs) {
-    const keyMatches = timingSafeEqual(digest(pair.key), presentedKey);
-    const expected = createHmac('sha256', pair.secret).update(rawBody).update(timestamp).digest();
-    const signatureMatches = timingSafeEqual(expected, presented);
-    if (keyMatches && signatureMatches) matched = pair.key;
-  }
-  return matched === undefined ? { ok: false, reason: 'signature' } : { ok: true, key: matched };
-}
-
-const MESSAGES: Record<'missing' | 'timestamp' | 'signature', string> = {
-  missing: 'sign the request with X-API-Key, X-Timestamp and X-Signature',
-  timestamp: `X-Timestamp must be unix seconds within ${SIGNATURE_WINDOW_SECONDS} s of the server's clock`,
+const REFUSALS: Record<Refusal, string> = {
+  missing: 'sign the request with X-API-Key, X-Timestamp, X-Nonce and X-Signature (signature v2)',
+  timestamp: `X-Timestamp must be canonical unix seconds within ${SIGNATURE_WINDOW_SECONDS} s of the server's clock`,
+  nonce: 'X-Nonce must be 16–64 characters of A-Z a-z 0-9 _ -, new for every request',
   signature: 'the signature does not match',
+  v1: 'v1 signatures (body + timestamp) are refused; sign with v2',
+  replay: 'this request was already received (X-Nonce reused); sign every request with a new nonce',
 };
 
-/** Needs req.rawBody (readRawBody) before it; sets req.apiKey on success, 401 otherwise. */
-export function requireSignature(pairs: readonly ApiKeyPair[], now: () => number): RequestHandler {
-  return (req, _res, next) => {
-    const result = verifySignature(
-      pairs,
-      req.rawBody ?? Buffer.alloc(0),
-      { key: req.get('x-api-key'), timestamp: req.get('x-timestamp'), signature: req.get('x-signature') },
-      now(),
-    );
-    if (!result.ok) throw new ApiError('UNAUTHORIZED', MESSAGES[result.reason]);
-    req.apiKey = result.key;
+const refuse = (reason: Refusal) => new ApiError('UNAUTHORIZED', REFUSALS[reason]);
+
+export interface SignatureOptions {
+  pairs: readonly ApiKeyPair[];
+  acceptV1: boolean;
+  replay: ReplayStore;
+  now: () => number;
+}
+
+/** The Idempotency-Key header, checked; required on POST and DELETE (400 otherwise). */
+function checkedIdempotencyKey(req: Request): string | undefined {
+  const value = req.get('idempotency-key');
+  if (value === undefined && !needsIdempotencyKey(req.method)) return undefined;
+  if (value === undefined || !SIGNING_PATTERNS.idempotencyKey.test(value)) {
+    throw new ApiError('VALIDATION_ERROR', 'every POST and DELETE needs an Idempotency-Key of 1–200 printable ASCII characters', [
+      { path: 'Idempotency-Key', message: value === undefined ? 'required' : 'invalid header value' },
+    ]);
+  }
+  return value;
+}
+
+interface Presented {
+  key: string;
+  timestamp: string;
+  signature: string;
+}
+
+/** Verifies a v2 signature; answers the verified key and the nonce to claim. */
+function verifyRequestV2(req: Request, options: SignatureOptions, presented: Presented): { key: string; nonce: string } {
+  const nonce = req.get('x-nonce');
+  if (nonce === undefined) throw refuse('missing');
+  if (!SIGNING_PATTERNS.nonce.test(nonce)) throw refuse('nonce');
+  const parts = {
+    direction: 'request' as const,
+    method: req.method,
+    target: req.originalUrl,
+    timestamp: presented.timestamp,
+    nonce,
+    idempotencyKey: req.get('idempotency-key'),
+    body: req.rawBody ?? Buffer.alloc(0),
+  };
+  const key = verifyV2(options.pairs, presented.key, parts, presented.signature);
+  if (key === undefined) throw refuse('signature');
+  return { key, nonce };
+}
+
+/** Verifies a legacy v1 signature; only an exact repeat of a POST/DELETE is claimed as a nonce. */
+function verifyRequestV1(req: Request, options: SignatureOptions, presented: Presented): { key: string; nonce: string | undefined } {
+  if (!options.acceptV1) throw refuse('v1');
+  const key = verifyV1(options.pairs, presented.key, req.rawBody ?? Buffer.alloc(0), presented.timestamp, presented.signature);
+  if (key === undefined) throw refuse('signature');
+  return { key, nonce: needsIdempotencyKey(req.method) ? `v1:${presented.signature.toLowerCase()}` : undefined };
+}
+
+/** Needs req.rawBody (readRawBody) before it; sets req.apiKey on success; 401 (or 400) otherwise. */
+export function requireSignature(options: SignatureOptions): RequestHandler {
+  return async (req, _res, next) => {
+    const [key, timestamp, signature] = [req.get('x-api-key'), req.get('x-timestamp'), req.get('x-signature')];
+    if (!key || !timestamp || !signature) throw refuse('missing');
+    const nowMs = options.now();
+    if (!SIGNING_PATTERNS.timestamp.test(timestamp) || Math.abs(nowMs / 1000 - Number(timestamp)) > SIGNATURE_WINDOW_SECONDS) {
+      throw refuse('timestamp');
+    }
+    const presented = { key, timestamp, signature };
+    const verified = signature.startsWith('v2=') ? verifyRequestV2(req, options, presented) : verifyRequestV1(req, options, presented);
+    checkedIdempotencyKey(req);
+    // One insert before the route runs: the routes open no transaction of their own to ride in.
+    if (verified.nonce !== undefined && !(await options.replay.claim(verified.key, verified.nonce, nowMs))) throw refuse('replay');
+    req.apiKey = verified.key;
     next();
   };
+}
+
+/** Said once at start: what accepting v1 costs. */
+export function warnIfV1Accepted(acceptV1: boolean, logger: Logger): void {
+  if (!acceptV1) return;
+  logger.warn(
+    'API_ACCEPT_V1_SIGNATURES=true: v1 signatures cover only body + timestamp, so for 300 s a captured GET can be re-aimed at any path or method (a DELETE included) and a signed body at any instance; turn it off once every client signs v2',
+  );
 }

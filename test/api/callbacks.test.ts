@@ -98,13 +98,14 @@ describe('POST /api/webhooks/whmcs', () => {
     ['ServiceUpgrade', 'running', { plan: 'enterprise' }, 'resize', { plan: 'enterprise' }, {}],
   ])('maps %s to %s', async (event, status, extra, type, args, more) => {
     const { id, serviceId } = await instance(status);
-    const res = await signed(h.app, 'post', '/api/webhooks/whmcs', { event, service_id: serviceId, ...extra, ...more }).expect(202);
+    const key = `whmcs-${event}-${serviceId}`;
+    const res = await signed(h.app, 'post', '/api/webhooks/whmcs', { event, service_id: serviceId, ...extra, ...more }, { idempotencyKey: key }).expect(202);
     expect(res.body).toEqual({ event, operation: expect.objectContaining({ type, status: 'queued', seq: 2, args }) });
     expect(h.client.signals).toEqual([
       {
         workflowId: instanceWorkflowId(id),
         signal: 'requestOperation',
-        args: [{ operationId: res.body.operation.id, type, seq: 2, args, requestedBy: 'whmcs:billing-1' }],
+        args: [{ operationId: res.body.operation.id, type, seq: 2, args, idempotencyKey: key, requestedBy: 'whmcs:billing-1' }],
       },
     ]);
   });

@@ -5,10 +5,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import type { z } from 'zod';
-import { sign, signedHeaders } from '../../api/auth/signature';
 import { ERROR_CODES } from '../../api/errors';
+import { canonicalString, newNonce, signRequest, signV1, signV2, verifyV2, type SignedHeaders, type SignedRequestParts } from '../../config/request-signing';
 import { CreateInstanceBody, KNOWN_WEBHOOK_SCHEMAS, ReadyBody, ReasonBody, ResizeBody, TerminateBody } from '../../api/schemas';
-import { createBody, KEY, rowCounts, setStatus, signed, startHarness, type Harness } from './support';
+import { createBody, KEY, OLD_KEY, rowCounts, setStatus, signed, startHarness, type Harness } from './support';
 
 let h: Harness;
 let server: Server;
@@ -114,27 +114,33 @@ const contentTypes = fc.oneof(
 
 type Headers = Record<string, string>;
 
-/** Ways to get the signature wrong, applied to the body actually sent. */
-type Mangle = (raw: Uint8Array) => Headers;
+/** A valid v2 signature of exactly this request (POST and DELETE get a random Idempotency-Key). */
+const signedFor = (method: string, path: string, raw: Uint8Array, nowMs?: number): SignedHeaders =>
+  signRequest(KEY, { method, target: path, body: Buffer.from(raw), ...(nowMs !== undefined ? { nowMs } : {}) });
+
+/** Ways to get the signature wrong, applied to the request actually sent. */
+type Mangle = (method: string, path: string, raw: Uint8Array) => Headers;
 const badSignature: fc.Arbitrary<Mangle> = fc.oneof(
   fc.constant<Mangle>(() => ({})),
   fc
-    .record({ 'X-API-Key': printable(20), 'X-Timestamp': printable(12), 'X-Signature': printable(70) })
+    .record({ 'X-API-Key': printable(20), 'X-Timestamp': printable(12), 'X-Nonce': printable(70), 'X-Signature': printable(70) })
     .map((headers): Mangle => () => headers),
-  fc.stringMatching(/^[0-9a-f]{64}$/).map((sig): Mangle => (raw) => ({ ...signedHeaders(KEY, Buffer.from(raw)), 'X-Signature': sig })),
-  fc.constantFrom('intruder', 'billing-0').map((key): Mangle => (raw) => ({ ...signedHeaders(KEY, Buffer.from(raw)), 'X-API-Key': key })),
+  fc.stringMatching(/^v2=[0-9a-f]{64}$/).map((sig): Mangle => (m, p, raw) => ({ ...signedFor(m, p, raw), 'X-Signature': sig })),
+  fc.constantFrom('intruder', 'billing-0').map((key): Mangle => (m, p, raw) => ({ ...signedFor(m, p, raw), 'X-API-Key': key })),
   fc.integer({ min: 301, max: 10 ** 6 }).chain((skew) =>
-    fc.constantFrom(-1, 1).map((direction): Mangle => (raw) => {
-      const ts = String(Math.floor(Date.now() / 1000) + direction * skew);
-      return { 'X-API-Key': KEY.key, 'X-Timestamp': ts, 'X-Signature': sign(KEY.secret, Buffer.from(raw), ts) };
-    }),
+    fc.constantFrom(-1, 1).map((direction): Mangle => (m, p, raw) => signedFor(m, p, raw, Date.now() + direction * skew * 1000)),
   ),
-  fc.constant<Mangle>((raw) => {
-    const good = signedHeaders(KEY, Buffer.from(raw));
-    return { ...good, 'X-Signature': good['X-Signature'].slice(0, 63) };
+  fc.constant<Mangle>((m, p, raw) => {
+    const good = signedFor(m, p, raw);
+    return { ...good, 'X-Signature': good['X-Signature'].slice(0, 66) };
+  }),
+  // A correct v1 signature: refused while API_ACCEPT_V1_SIGNATURES is off (the default).
+  fc.constant<Mangle>((_m, _p, raw) => {
+    const ts = String(Math.floor(Date.now() / 1000));
+    return { 'X-API-Key': KEY.key, 'X-Timestamp': ts, 'X-Signature': signV1(KEY.secret, Buffer.from(raw), ts), 'Idempotency-Key': newNonce() };
   }),
   // Signed over other bytes than those sent.
-  fc.constant<Mangle>((raw) => ({ ...signedHeaders(KEY, Buffer.concat([Buffer.from(raw), Buffer.from(' ')])) })),
+  fc.constant<Mangle>((m, p, raw) => signedFor(m, p, Buffer.concat([Buffer.from(raw), Buffer.from(' ')]))),
 );
 
 const extraHeaders: fc.Arbitrary<Headers> = fc.record(
@@ -195,7 +201,7 @@ describe('random input never breaks the API', () => {
         contentTypes,
         async (route, id, raw, useValidBody, mangle, extra, contentType) => {
           const body = useValidBody && route.valid ? encode(JSON.stringify(route.valid())) : raw;
-          const bad = mangle(body);
+          const bad = mangle(route.method, route.path(id), body);
           const res = await send(route.method, route.path(id), { ...extra, 'Content-Type': contentType || 'application/json', ...bad }, body);
           expectEnvelope(res, body.length > 64 * 1024 && route.method !== 'GET' ? [413] : [401]);
         },
@@ -214,7 +220,7 @@ describe('random input never breaks the API', () => {
         contentTypes,
         async ([route, raw], id, extra, contentType) => {
           const body = encode(raw);
-          const headers = { ...extra, 'Content-Type': contentType, ...signedHeaders(KEY, Buffer.from(body)) };
+          const headers = { ...extra, 'Content-Type': contentType, ...signedFor(route.method, route.path(id), body) };
           const res = await send(route.method, route.path(id), headers, body);
           // 404/409 can come only from a body the schema accepts; the filters keep those out,
           // except the webhook's catch-all for unknown events, which is a 202 "ignored".
@@ -231,9 +237,9 @@ describe('random input never breaks the API', () => {
     await fc.assert(
       fc.asyncProperty(pick(targetRoutes), fc.uuid(), extraHeaders, async (route, id, extra) => {
         const body = route.valid ? encode(JSON.stringify(route.valid())) : new Uint8Array();
-        const headers: Headers = { ...extra, ...signedHeaders(KEY, Buffer.from(body)) };
+        delete extra['Idempotency-Key'];
+        const headers: Headers = { ...extra, ...signedFor(route.method, route.path(id), body) };
         if (body.length > 0) headers['Content-Type'] = 'application/json';
-        delete headers['Idempotency-Key'];
         const res = await send(route.method, route.path(id), headers, body);
         expectEnvelope(res, [404]);
       }),
@@ -254,6 +260,93 @@ describe('random input never breaks the API', () => {
           expectEnvelope(res, [401]);
         },
       ),
+      { numRuns: Math.ceil(RUNS / 2) },
+    );
+  });
+});
+
+// Property: a v2 signature binds every part of the request. Change any one of method, path,
+// query, timestamp, nonce, key, Idempotency-Key, body or direction after signing, and it fails.
+describe('a v2 signature cannot be re-aimed', () => {
+  interface Sent {
+    parts: SignedRequestParts;
+    /** The X-API-Key sent; the signature is always made with KEY's secret. */
+    apiKey: string;
+  }
+  type Change = (sent: Sent) => Sent;
+  const withParts = (change: (parts: SignedRequestParts) => Partial<SignedRequestParts>): Change => (sent) => ({ ...sent, parts: { ...sent.parts, ...change(sent.parts) } });
+
+  // Built inside the tests: the routes' ids exist only after beforeAll.
+  const oneChange = (): fc.Arbitrary<Change> => fc.oneof(
+    fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH').map((method) => withParts(() => ({ method }))),
+    pick(ROUTES).chain((route) => anyId().map((id) => withParts(() => ({ target: route.path(id) })))),
+    fc.constantFrom('/', '/suspend', '/..', '%2F', 'x').map((suffix) => withParts((p) => ({ target: `${p.target.split('?')[0]}${suffix}${p.target.includes('?') ? `?${p.target.split('?')[1]}` : ''}` }))),
+    fc.stringMatching(/^[a-z_]{1,12}=[0-9]{1,6}$/).map((query) => withParts((p) => ({ target: p.target.includes('?') ? `${p.target}&${query}` : `${p.target}?${query}` }))),
+    fc.integer({ min: 1, max: 9_999 }).map((serviceId) => withParts((p) => ({ target: p.target.replace(/(\?.*)?$/, `?whmcs_service_id=${serviceId}`) }))),
+    fc.integer({ min: -299, max: 299 }).map((skew) => withParts((p) => ({ timestamp: String(Number(p.timestamp) + skew) }))),
+    fc.stringMatching(/^[A-Za-z0-9_-]{16,64}$/).map((nonce) => withParts(() => ({ nonce }))),
+    fc.constantFrom(OLD_KEY.key, 'intruder', KEY.key.toUpperCase()).map((apiKey): Change => (sent) => ({ ...sent, apiKey })),
+    fc.option(fc.stringMatching(/^[\x21-\x7e]{1,200}$/), { nil: undefined }).map((idempotencyKey) => withParts(() => ({ idempotencyKey }))),
+    fc.uint8Array({ maxLength: 64 }).map((extra) => withParts((p) => ({ body: Buffer.concat([Buffer.from(p.body), extra]) }))),
+    fc.uint8Array({ minLength: 1, maxLength: 64 }).map((body) => withParts(() => ({ body: Buffer.from(body) }))),
+    fc.constant(withParts(() => ({ direction: 'webhook' as const }))),
+  );
+
+  /** A request as a billing system would sign it for one of the API's signed routes. */
+  const validRequest = (): fc.Arbitrary<Sent> => fc
+    .tuple(pick(ROUTES.filter((r) => r.signed)), anyId(), fc.boolean(), fc.stringMatching(/^[\x21-\x7e]{1,200}$/), fc.stringMatching(/^[A-Za-z0-9_-]{16,64}$/))
+    .map(([route, id, withBody, idempotencyKey, nonce]) => ({
+      apiKey: KEY.key,
+      parts: {
+        direction: 'request' as const,
+        method: route.method,
+        target: route.path(id),
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        nonce,
+        idempotencyKey: route.method === 'GET' ? undefined : idempotencyKey,
+        body: route.method !== 'GET' && withBody && route.valid ? JSON.stringify(route.valid()) : '',
+      },
+    }));
+
+  afterEach(async () => {
+    expect(h.client.starts).toEqual([]);
+    expect(h.client.signals).toEqual([]);
+    expect(await rowCounts(h.db.handle)).toEqual(baseline);
+  });
+
+  const differs = (a: Sent, b: Sent) => a.apiKey !== b.apiKey || canonicalString(a.parts) !== canonicalString(b.parts);
+
+  it('fails verification after any one change (the signing module)', () => {
+    fc.assert(
+      fc.property(validRequest(), oneChange(), (sent, change) => {
+        const changed = change(sent);
+        fc.pre(differs(sent, changed));
+        const signature = signV2(KEY.secret, sent.parts);
+        expect(verifyV2([KEY, OLD_KEY], sent.apiKey, sent.parts, signature)).toBe(KEY.key);
+        expect(verifyV2([KEY, OLD_KEY], changed.apiKey, changed.parts, signature)).toBeUndefined();
+      }),
+      { numRuns: RUNS * 5 },
+    );
+  });
+
+  it('refuses with 401, without effect, a request signed for another one (the API)', async () => {
+    await fc.assert(
+      fc.asyncProperty(validRequest(), oneChange(), async (sent, change) => {
+        // The request on the wire is valid for its route; its signature was made for `other`.
+        const other = change(sent);
+        fc.pre(differs(sent, other));
+        const { parts } = sent;
+        const headers: Headers = {
+          'X-API-Key': other.apiKey,
+          'X-Timestamp': parts.timestamp,
+          'X-Nonce': parts.nonce,
+          'X-Signature': signV2(KEY.secret, other.parts),
+          ...(parts.idempotencyKey !== undefined ? { 'Idempotency-Key': parts.idempotencyKey } : {}),
+          ...(parts.body.length > 0 ? { 'Content-Type': 'application/json' } : {}),
+        };
+        const res = await send(parts.method, parts.target, headers, parts.body.length > 0 ? Buffer.from(parts.body) : undefined);
+        expectEnvelope(res, [401]);
+      }),
       { numRuns: Math.ceil(RUNS / 2) },
     );
   });

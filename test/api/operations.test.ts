@@ -28,7 +28,8 @@ describe.each([
 
   it('signals the entity workflow, then records a queued operation with the next seq', async () => {
     const id = await runningInstance();
-    const res = await signed(h.app, method, path(id), body).expect(202);
+    const key = `${type}-${id}`;
+    const res = await signed(h.app, method, path(id), body, { idempotencyKey: key }).expect(202);
     expect(res.body).toEqual({
       operation: expect.objectContaining({
         id: expect.any(String),
@@ -44,7 +45,7 @@ describe.each([
       {
         workflowId: instanceWorkflowId(id),
         signal: 'requestOperation',
-        args: [{ operationId: res.body.operation.id, type, seq: 2, args, requestedBy: 'whmcs:billing-1' }],
+        args: [{ operationId: res.body.operation.id, type, seq: 2, args, idempotencyKey: key, requestedBy: 'whmcs:billing-1' }],
       },
     ]);
     expect(h.client.starts).toHaveLength(0);
@@ -177,7 +178,7 @@ describe('Idempotency-Key', () => {
 
   it('refuses a malformed key with 400', async () => {
     const id = await runningInstance();
-    const res = await signed(h.app, 'post', `/api/instances/${id}/reboot`, undefined, { idempotencyKey: 'x'.repeat(129) }).expect(400);
+    const res = await signed(h.app, 'post', `/api/instances/${id}/reboot`, undefined, { idempotencyKey: 'x'.repeat(201) }).expect(400);
     expect(res.body.error.code).toBe('VALIDATION_ERROR');
   });
 });

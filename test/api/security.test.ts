@@ -2,10 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import express from 'express';
+import { newNonce, signV2, unixSeconds } from '../../config/request-signing';
 import { createApp } from '../../api/app';
 import { ApiError, ERROR_CODES, ERROR_STATUS, errorHandler } from '../../api/errors';
-import { sign, signedHeaders } from '../../api/auth/signature';
-import { KEY, OLD_KEY, createBody, rowCounts, signed, startHarness, type Harness } from './support';
+import { KEY, OLD_KEY, createBody, rowCounts, signed, signedPostHeaders, startHarness, type Harness } from './support';
 
 let h: Harness;
 beforeAll(async () => {
@@ -35,15 +35,21 @@ async function postBytes(path: string, headers: Record<string, string>, body: Bu
 const UNKNOWN = '7d0c3f2e-1111-4222-8333-944455556666';
 
 describe('request signing', () => {
-  it('accepts the signature the WHMCS module computes: hex HMAC-SHA256(secret, raw_body + timestamp)', async () => {
+  it('accepts a v2 signature computed by hand the way the WHMCS module does', async () => {
     const raw = JSON.stringify(createBody());
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const { createHmac } = await import('node:crypto');
-    const signature = createHmac('sha256', KEY.secret).update(raw + timestamp).digest('hex');
-    expect(sign(KEY.secret, raw, timestamp)).toBe(signature);
+    const headers = { 'X-API-Key': KEY.key, 'X-Timestamp': unixSeconds(Date.now()), 'X-Nonce': newNonce(), 'Idempotency-Key': 'create-by-hand' };
+    const signature = signV2(KEY.secret, {
+      direction: 'request',
+      method: 'POST',
+      target: '/api/instances',
+      timestamp: headers['X-Timestamp'],
+      nonce: headers['X-Nonce'],
+      idempotencyKey: headers['Idempotency-Key'],
+      body: raw,
+    });
     await request(h.app)
       .post('/api/instances')
-      .set({ 'X-API-Key': KEY.key, 'X-Timestamp': timestamp, 'X-Signature': signature, 'Content-Type': 'application/json' })
+      .set({ ...headers, 'X-Signature': signature, 'Content-Type': 'application/json' })
       .send(raw)
       .expect(202);
   });
@@ -61,14 +67,17 @@ describe('request signing', () => {
     ['no headers at all', {}],
     ['no signature', { 'X-Signature': undefined }],
     ['no timestamp', { 'X-Timestamp': undefined }],
+    ['no nonce', { 'X-Nonce': undefined }],
+    ['a nonce too short to be random', { 'X-Nonce': 'abc' }],
     ['an unknown key', { 'X-API-Key': 'intruder' }],
     ['a key with the other pair’s secret', { 'X-API-Key': OLD_KEY.key }],
     ['a signature that is not hex', { 'X-Signature': 'z'.repeat(64) }],
     ['a truncated signature', { 'X-Signature': 'ab' }],
+    ['an upper-case v2 signature', { 'X-Signature': 'v2=' + 'A'.repeat(64) }],
     ['a timestamp that is not a number', { 'X-Timestamp': 'yesterday' }],
   ])('refuses %s with 401 UNAUTHORIZED and writes nothing', async (_what, change) => {
     const raw = JSON.stringify(createBody());
-    const headers: Record<string, string | undefined> = { ...signedHeaders(KEY, raw), 'Content-Type': 'application/json', ...change };
+    const headers: Record<string, string | undefined> = { ...signedPostHeaders(KEY, raw), 'Content-Type': 'application/json', ...change };
     if (_what === 'no headers at all') {
       delete headers['X-API-Key'];
       delete headers['X-Timestamp'];
@@ -86,14 +95,14 @@ describe('request signing', () => {
   it('refuses a body changed after signing', async () => {
     const raw = JSON.stringify(createBody());
     const tampered = raw.replace('"starter"', '"enterprise"');
-    await request(h.app).post('/api/instances').set({ ...signedHeaders(KEY, raw), 'Content-Type': 'application/json' }).send(tampered).expect(401);
+    await request(h.app).post('/api/instances').set({ ...signedPostHeaders(KEY, raw), 'Content-Type': 'application/json' }).send(tampered).expect(401);
   });
 
   it('verifies the raw bytes, not a re-serialised body (whitespace and key order matter)', async () => {
     const raw = `{ "plan":"starter", ${JSON.stringify(createBody()).slice(1)}`.replace('"plan":"starter",', '');
-    await request(h.app).post('/api/instances').set({ ...signedHeaders(KEY, raw), 'Content-Type': 'application/json' }).send(raw).expect(202);
+    await request(h.app).post('/api/instances').set({ ...signedPostHeaders(KEY, raw), 'Content-Type': 'application/json' }).send(raw).expect(202);
     const reordered = JSON.stringify(JSON.parse(raw));
-    await request(h.app).post('/api/instances').set({ ...signedHeaders(KEY, raw), 'Content-Type': 'application/json' }).send(reordered).expect(401);
+    await request(h.app).post('/api/instances').set({ ...signedPostHeaders(KEY, raw), 'Content-Type': 'application/json' }).send(reordered).expect(401);
   });
 
   it('accepts timestamps up to 300 s either side of the server clock and refuses beyond', async () => {
@@ -111,13 +120,13 @@ describe('request signing', () => {
 describe('bodies', () => {
   it('refuses a body over 64 KiB with 413 PAYLOAD_TOO_LARGE', async () => {
     const raw = JSON.stringify({ ...createBody(), pad: 'x'.repeat(64 * 1024) });
-    const res = await request(h.app).post('/api/instances').set({ ...signedHeaders(KEY, raw), 'Content-Type': 'application/json' }).send(raw).expect(413);
+    const res = await request(h.app).post('/api/instances').set({ ...signedPostHeaders(KEY, raw), 'Content-Type': 'application/json' }).send(raw).expect(413);
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('reads a body just under the limit (then validates it)', async () => {
     const raw = JSON.stringify({ ...createBody(), pad: 'x'.repeat(60 * 1024) });
-    const res = await request(h.app).post('/api/instances').set({ ...signedHeaders(KEY, raw), 'Content-Type': 'application/json' }).send(raw).expect(400);
+    const res = await request(h.app).post('/api/instances').set({ ...signedPostHeaders(KEY, raw), 'Content-Type': 'application/json' }).send(raw).expect(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ message: expect.stringMatching(/pad/) })]);
   });
 
@@ -127,7 +136,7 @@ describe('bodies', () => {
     ['a non-UTF-8 charset', 'application/json; charset=latin1'],
   ])('refuses %s with 415', async (_what, contentType) => {
     const raw = JSON.stringify(createBody());
-    const res = await request(h.app).post('/api/instances').set({ ...signedHeaders(KEY, raw), 'Content-Type': contentType }).send(raw).expect(415);
+    const res = await request(h.app).post('/api/instances').set({ ...signedPostHeaders(KEY, raw), 'Content-Type': contentType }).send(raw).expect(415);
     expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
@@ -135,7 +144,7 @@ describe('bodies', () => {
     const raw = gzipSync(JSON.stringify(createBody()));
     const res = await request(h.app)
       .post('/api/instances')
-      .set({ ...signedHeaders(KEY, raw), 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })
+      .set({ ...signedPostHeaders(KEY, raw), 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })
       .send(raw)
       .expect(415);
     expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
@@ -153,7 +162,7 @@ describe('bodies', () => {
 
   it('refuses bytes that are not UTF-8 with 400', async () => {
     const raw = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
-    const res = await postBytes('/api/instances', { ...signedHeaders(KEY, raw), 'Content-Type': 'application/json' }, raw);
+    const res = await postBytes('/api/instances', { ...signedPostHeaders(KEY, raw), 'Content-Type': 'application/json' }, raw);
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/UTF-8/);
   });
@@ -205,7 +214,7 @@ describe('request ids and logs', () => {
     h.logs.lines = [];
     const body = createBody({ email: 'secret-person@example.org' });
     const raw = JSON.stringify(body);
-    const headers = signedHeaders(KEY, raw);
+    const headers = signedPostHeaders(KEY, raw);
     const created = await request(h.app).post('/api/instances').set({ ...headers, 'Content-Type': 'application/json' }).send(raw).expect(202);
     const { callbackToken } = await import('../../config/callback-token');
     const token = callbackToken(h.config.callbackSecret, created.body.id);

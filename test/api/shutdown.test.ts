@@ -1,7 +1,6 @@
 import { createApp } from '../../api/app';
 import { serve } from '../../api/server';
-import { createBody, KEY, startHarness, type Harness } from './support';
-import { signedHeaders } from '../../api/auth/signature';
+import { createBody, KEY, signedPostHeaders, startHarness, type Harness } from './support';
 
 let h: Harness;
 beforeAll(async () => {
@@ -30,7 +29,7 @@ describe('graceful shutdown', () => {
     const raw = JSON.stringify(createBody());
     const inFlight = fetch(`${url}/api/instances`, {
       method: 'POST',
-      headers: { ...signedHeaders(KEY, raw), 'Content-Type': 'application/json' },
+      headers: { ...signedPostHeaders(KEY, raw), 'Content-Type': 'application/json' },
       body: raw,
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -54,7 +53,7 @@ describe('graceful shutdown', () => {
     const raw = JSON.stringify(createBody());
     const inFlight = fetch(`http://127.0.0.1:${running.port}/api/instances`, {
       method: 'POST',
-      headers: { ...signedHeaders(KEY, raw), 'Content-Type': 'application/json' },
+      headers: { ...signedPostHeaders(KEY, raw), 'Content-Type': 'application/json' },
       body: raw,
     }).catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -10,10 +10,10 @@ import postgres from 'postgres';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp, type ApiDeps } from '../../api/app';
-import { signedHeaders } from '../../api/auth/signature';
 import { createLogger } from '../../api/logging';
 import { createTemporalGateway, type WorkflowClientLike } from '../../api/temporal-gateway';
 import { loadConfig, type Config } from '../../config/env';
+import { signRequest } from '../../config/request-signing';
 import { openDatabase, type DatabaseHandle } from '../../schema/db';
 import { runMigrations } from '../../schema/migrate';
 
@@ -217,18 +217,31 @@ export interface SignedOptions {
   headers?: Record<string, string>;
 }
 
-/** A request signed the way the WHMCS module signs it (the body is sent exactly as signed). */
+/**
+ * A request signed the way the WHMCS module signs it (signature v2; the body is sent exactly as
+ * signed). POST and DELETE get a random Idempotency-Key unless the caller passes one.
+ */
 export function signed(app: Express, method: 'get' | 'post' | 'delete', path: string, body?: unknown, options: SignedOptions = {}): request.Test {
   const raw = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string> = {
-    ...signedHeaders(options.pair ?? KEY, raw, options.nowMs ?? Date.now()),
+    ...signRequest(options.pair ?? KEY, {
+      method,
+      target: path,
+      body: raw,
+      nowMs: options.nowMs ?? Date.now(),
+      ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+    }),
     ...(raw ? { 'Content-Type': 'application/json' } : {}),
-    ...(options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {}),
     ...options.headers,
   };
   let test = request(app)[method](path).set(headers);
   if (raw) test = test.send(raw);
   return test;
+}
+
+/** v2 headers for a POST of `raw` (default: to /api/instances), for tests that send the bytes themselves. */
+export function signedPostHeaders(pair: { key: string; secret: string }, raw: Buffer | string, target = '/api/instances'): Record<string, string> {
+  return { ...signRequest(pair, { method: 'POST', target, body: raw }) };
 }
 
 let serviceIds = 1000;

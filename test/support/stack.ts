@@ -3,7 +3,7 @@
 // Postgres (see global-setup.ts). Everything goes through the same code paths as production.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -14,6 +14,7 @@ import type { RateLimits } from '../../api/rate-limit';
 import { createTemporalGateway, type TemporalGateway } from '../../api/temporal-gateway';
 import type { InstanceWorkflowInput } from '../../workflows/domain';
 import { loadConfig, type Config } from '../../config/env';
+import { signRequest, verifyV2WithSecret } from '../../config/request-signing';
 import { openDatabase, type DatabaseHandle } from '../../schema/db';
 import { sandboxProviderEnv, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { buildActivityDeps } from '../../workers/activity-deps';
@@ -22,6 +23,7 @@ import { createHostflowWorker } from '../../workers/worker';
 export const TEST_API_KEY = 'test-key';
 export const TEST_API_SECRET = 'test-secret-0123456789abcdef';
 export const TEST_CALLBACK_SECRET = 'test-callback-secret-0123456789';
+export const TEST_WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 
 export interface StackOptions {
   sandbox?: SandboxOptions;
@@ -73,10 +75,6 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export function sign(secret: string, rawBody: string, timestamp: string): string {
-  return createHmac('sha256', secret).update(rawBody + timestamp).digest('hex');
-}
-
 function env(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the tests through jest (npm test), whose global setup starts Temporal and Postgres`);
@@ -95,8 +93,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sandbox = await startSandbox({ actionDurationMs: 20, bootDelayMs: 50, shutdownDelayMs: 20, ...options.sandbox });
   const billingCalls: BillingCall[] = [];
   const billingAnswer = { status: 204 };
-  const billing = await listen(express().use(express.json()).post('/billing', (req, res) => {
-    billingCalls.push({ headers: req.headers, body: req.body as Record<string, unknown> });
+  const billing = await listen(express().use(express.raw({ type: () => true })).post('/billing', (req, res) => {
+    // Verified as a billing system must: an unsigned or mis-signed webhook is refused, not recorded.
+    if (!isSignedWebhook(req)) {
+      res.status(401).end();
+      return;
+    }
+    billingCalls.push({ headers: req.headers, body: JSON.parse((req.body as Buffer).toString('utf8')) as Record<string, unknown> });
     res.status(billingAnswer.status).end();
   }));
 
@@ -112,6 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     WHMCS_HMAC_SECRET: TEST_API_SECRET,
     CALLBACK_SECRET: TEST_CALLBACK_SECRET,
     BILLING_WEBHOOK_URL: `http://127.0.0.1:${(billing.address() as AddressInfo).port}/billing`,
+    BILLING_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     API_URL: apiUrl,
     PROVISION_READY_TIMEOUT: options.readyTimeout ?? '30s',
     LOG_LEVEL: 'silent',
@@ -162,15 +166,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const call: Stack['call'] = async (method, path, body, headers = {}) => {
     const raw = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    // A caller's Idempotency-Key is signed with the rest; POST and DELETE get a random one otherwise.
+    const { 'Idempotency-Key': idempotencyKey, ...otherHeaders } = headers;
     const response = await fetch(`${apiUrl}${path}`, {
       method,
       headers: {
         ...(raw ? { 'Content-Type': 'application/json' } : {}),
-        'X-API-Key': TEST_API_KEY,
-        'X-Timestamp': timestamp,
-        'X-Signature': sign(TEST_API_SECRET, raw, timestamp),
-        ...headers,
+        ...signRequest({ key: TEST_API_KEY, secret: TEST_API_SECRET }, { method, target: path, body: raw, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) }),
+        ...otherHeaders,
       },
       body: raw || undefined,
     });
@@ -201,6 +204,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await sandbox.close();
     },
   };
+}
+
+function isSignedWebhook(req: express.Request): boolean {
+  const [timestamp, nonce, idempotencyKey, signature] = ['x-timestamp', 'x-nonce', 'idempotency-key', 'x-signature'].map((name) => req.get(name));
+  if (!timestamp || !nonce || !idempotencyKey || !signature) return false;
+  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  return verifyV2WithSecret(TEST_WEBHOOK_SECRET, { direction: 'webhook', method: req.method, target: req.originalUrl, timestamp, nonce, idempotencyKey, body }, signature);
 }
 
 function withEntityKnobs(gateway: TemporalGateway, knobs: StackOptions['entity']): TemporalGateway {
