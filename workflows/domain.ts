@@ -11,6 +11,8 @@ export interface InstanceSpec {
   region: string;
   subdomain: string;
   sshKeys: string[];
+  /** The plan includes Hetzner's automatic backups (catalog); set by the API at create. */
+  backups?: boolean;
 }
 
 export interface OperationArgs {
@@ -19,6 +21,21 @@ export interface OperationArgs {
   /** terminate: take a snapshot before deleting the server. */
   snapshot?: boolean;
   reason?: string;
+  /** rebuild: a system image from the catalog (e.g. ubuntu-24.04)… */
+  image?: string;
+  /** …or one of the instance's snapshots; delete_snapshot: the snapshot to delete. */
+  snapshotId?: number;
+  /** snapshot: the customer's label for it. */
+  description?: string;
+}
+
+/** One of the instance's Hostflow snapshots, as the read model lists it. */
+export interface SnapshotView {
+  imageId: number;
+  description: string;
+  createdAt: string;
+  /** GB, when Hetzner has measured it. */
+  sizeGb?: number;
 }
 
 /** One request from the API (or an operator) to change an instance. */
@@ -87,6 +104,15 @@ export interface OperationOutcome {
   noop?: string;
   /** provision: what the VPS said in its ready callback. */
   ready?: ReadyPayload;
+  /** snapshot, delete_snapshot: the instance's snapshots after the change (the read model's list). */
+  snapshots?: SnapshotView[];
+  /** provision: the location was not the region's first choice (it had no capacity). */
+  fellBackFrom?: string;
+}
+
+/** What a VPS reports instead of ready when its install failed (`failed` callback). */
+export interface VmFailure {
+  reason: string;
 }
 
 export interface ReadyPayload {

@@ -1,9 +1,11 @@
 // The entity workflow's signals and query: what the API, the VPS and operators send it.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { InstanceStateView, OperationRequest, OperatorAction, ReadyPayload } from './domain';
+import type { InstanceStateView, OperationRequest, OperatorAction, ReadyPayload, VmFailure } from './domain';
 
 export const requestOperationSignal = defineSignal<[OperationRequest]>('requestOperation');
 export const readySignal = defineSignal<[ReadyPayload]>('ready');
+/** The VPS's install failed (cloud-init's `failed` callback): the provision or rebuild fails at once. */
+export const vmFailedSignal = defineSignal<[VmFailure]>('vmFailed');
 export const retrySignal = defineSignal<[OperatorAction]>('retry');
 export const skipSignal = defineSignal<[OperatorAction]>('skip');
 export const abortSignal = defineSignal<[OperatorAction]>('abort');

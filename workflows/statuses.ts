@@ -7,6 +7,7 @@ export const INSTANCE_STATUSES = [
   'resuming',
   'resizing',
   'rebooting',
+  'rebuilding',
   'terminating',
   'terminated',
   'failed',
@@ -14,7 +15,18 @@ export const INSTANCE_STATUSES = [
 ] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
-export const OPERATION_TYPES = ['provision', 'suspend', 'unsuspend', 'resize', 'reboot', 'terminate'] as const;
+export const OPERATION_TYPES = [
+  'provision',
+  'suspend',
+  'unsuspend',
+  'resize',
+  'reboot',
+  'terminate',
+  'rebuild',
+  'reset_password',
+  'snapshot',
+  'delete_snapshot',
+] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
 export const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'rejected'] as const;
