@@ -37,7 +37,9 @@ export function createEmailActivities(deps: EmailDeps) {
         await markDeliveryFailed(deps.db, key, e.message ?? String(error));
         // 5xx SMTP replies are permanent (bad address…); connection problems and 4xx are worth retrying.
         const status = e.responseCode && e.responseCode >= 500 ? 400 : 503;
-        throw classify(new ProviderError('SMTP', status, e.code ?? `smtp_${e.responseCode ?? 'error'}`, e.message ?? 'send failed'), `send ${input.kind} e-mail for instance ${input.instanceId}`);
+        // SMTP replies often quote the recipient; a failure message is stored unencrypted (config/data-converter.ts).
+        const reply = (e.message ?? 'send failed').split(instance.email).join('<customer address>');
+        throw classify(new ProviderError('SMTP', status, e.code ?? `smtp_${e.responseCode ?? 'error'}`, reply), `send ${input.kind} e-mail for instance ${input.instanceId}`);
       }
       await markDelivered(deps.db, key);
       return 'sent';

@@ -34,7 +34,8 @@ export const serverTypeOf = (catalog: Catalog, plan: string): string | undefined
 async function createServer(deps: ServerDeps, input: { instance: InstanceSpec }): Promise<Resources & { createActionId?: number }> {
   const { instance } = input;
   const name = serverName(instance);
-  const what = `create server ${name} for instance ${instance.instanceId}`;
+  // Failure messages are stored unencrypted (config/data-converter.ts): name the instance by id.
+  const what = `create the server of instance ${instance.instanceId}`;
   // Hetzner may have created the server and lost the answer: look it up by label before creating again.
   const found = await findOwnServer(deps.hetzner, `${INSTANCE_LABEL}=${instance.instanceId}`, what);
   const { server, actionId } = found ? { server: found, actionId: undefined } : await createOrAdoptServer(deps, instance, name, what);

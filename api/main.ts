@@ -1,5 +1,6 @@
 // The API process: config, Postgres, Temporal, HTTP; SIGTERM/SIGINT drain and close.
 import { Client, Connection } from '@temporalio/client';
+import { hostflowDataConverter } from '../config/data-converter';
 import { ConfigError, loadConfig } from '../config/env';
 import { connectClient, temporalTarget } from '../config/temporal';
 import { openDatabase } from '../schema/db';
@@ -18,13 +19,14 @@ async function main(): Promise<void> {
   }
   const database = openDatabase(config.databaseUrl);
   const target = temporalTarget();
+  const dataConverter = hostflowDataConverter(config.payloadEncryption);
   let client: Client;
   try {
-    client = await connectClient(target);
+    client = await connectClient(target, dataConverter);
   } catch (error) {
     // Start anyway: /api/health reports Temporal down, and the lazy connection retries on use.
     logger.warn({ err: error, address: target.address }, 'Temporal is not answering yet; starting with a lazy connection');
-    client = new Client({ connection: Connection.lazy(target.connectionOptions as Parameters<typeof Connection.lazy>[0]), namespace: target.namespace });
+    client = new Client({ connection: Connection.lazy(target.connectionOptions as Parameters<typeof Connection.lazy>[0]), namespace: target.namespace, dataConverter });
   }
   const temporal = createTemporalGateway(client, { taskQueue: config.taskQueue });
   const metrics = createApiMetrics();

@@ -12,6 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { signRequest } from '../config/request-signing';
+import { dataConverterFromEnv } from '../config/data-converter';
+import { payloadEncryptionEnv } from '../config/payload-encryption';
 import { sandboxProviderEnv, startSandbox, type Sandbox } from '../sandbox';
 import { freePort } from '../schema/embedded-postgres';
 import { runMigrations } from '../schema/migrate';
@@ -118,7 +120,8 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
     cleanups.push(() => sql.end({ timeout: 5 }));
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: temporal.namespace });
+    // PAYLOAD_ENCRYPTION_KEYS set for the run: the bench measures Hostflow with encryption on.
+    const client = new Client({ connection, namespace: temporal.namespace, dataConverter: dataConverterFromEnv(process.env) });
 
     const sandbox = await startSandbox(ZERO_DELAY_SANDBOX);
     cleanups.push(() => sandbox.close());
@@ -148,6 +151,7 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
       NODE_ENV: 'production',
       // Worker tuning a reader may want to compare (README, Configuration), passed through.
       ...(process.env.WORKER_MAX_CACHED_WORKFLOWS ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+      ...payloadEncryptionEnv(process.env),
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,

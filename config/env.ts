@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/ids';
 import { DEFAULT_CATALOG, type Catalog } from './catalog';
+import { parsePayloadEncryption, type PayloadEncryptionKeys } from './payload-encryption';
 import { realProviderProblems } from './real-providers';
 import { DEFAULT_RESERVED_HOSTNAMES, parseReservedHostnames } from './reserved-hostnames';
 import { parseTrustProxy } from './trust-proxy';
@@ -138,6 +139,8 @@ export interface Config {
   /** Workflows a worker keeps in memory between tasks (see workers/worker.ts). */
   maxCachedWorkflows: number;
   catalog: Catalog;
+  /** Payload encryption keys (PAYLOAD_ENCRYPTION_*); undefined: payloads are stored unencrypted. */
+  payloadEncryption: PayloadEncryptionKeys | undefined;
 }
 
 export class ConfigError extends Error {
@@ -149,9 +152,11 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
+  const encryption = parsePayloadEncryption(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+    throw new ConfigError([...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`), ...encryption.problems]);
   }
+  if (encryption.problems.length > 0) throw new ConfigError(encryption.problems);
   const e = parsed.data;
   const apiKeys = [...(e.WHMCS_API_KEYS ?? [])];
   if (e.WHMCS_API_KEY && e.WHMCS_HMAC_SECRET) apiKeys.unshift({ key: e.WHMCS_API_KEY, secret: e.WHMCS_HMAC_SECRET });
@@ -190,5 +195,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workflowBundlePath: e.WORKFLOW_BUNDLE,
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     catalog: DEFAULT_CATALOG,
+    payloadEncryption: encryption.keys,
   };
 }

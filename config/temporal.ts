@@ -2,6 +2,7 @@
 // temporal.toml profile) through @temporalio/envconfig; unset means the local dev server.
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 
 export interface TemporalTarget {
   address: string;
@@ -18,7 +19,8 @@ export function temporalTarget(): TemporalTarget {
   };
 }
 
-export async function connectClient(target: TemporalTarget = temporalTarget()): Promise<Client> {
+/** dataConverter: config/data-converter.ts's, so the client encrypts as the workers do. */
+export async function connectClient(target: TemporalTarget = temporalTarget(), dataConverter: DataConverter = {}): Promise<Client> {
   const connection = await Connection.connect(target.connectionOptions as Parameters<typeof Connection.connect>[0]);
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, dataConverter });
 }

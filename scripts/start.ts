@@ -3,15 +3,18 @@
 //   embedded Postgres (PGlite, served on a local port) unless DATABASE_URL is set
 //   sandbox Hetzner/Cloudflare/SMTP + VM simulator unless real provider tokens are set
 //   migrations, then the worker and the API as their own processes (as in production).
+//   With payload encryption on, the codec server first, and the dev Web UI pointed at it.
 // Ctrl-C stops everything it started, in reverse order.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { DEFAULT_CODEC_SERVER_PORT } from '../config/codec-server';
+import { loadPayloadEncryption } from '../config/payload-encryption';
 import { startEmbeddedPostgres } from '../schema/embedded-postgres';
 import { runMigrations } from '../schema/migrate';
 import { sandboxProviderEnv, startSandbox } from '../sandbox';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { decideStartMode } from './start-mode';
-import { startTemporalDevServer } from './lib/temporal-dev-server';
+import { loadDevServerConfig, startTemporalDevServer } from './lib/temporal-dev-server';
 import { withWorkerProcessEnv } from '../workers/process-env';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -49,9 +52,20 @@ async function main(): Promise<void> {
     const apiPort = Number(env.API_PORT ?? 2222);
     if (mode.kind === 'sandbox') env.API_URL ??= `http://127.0.0.1:${apiPort}`;
 
+    // Checked before anything starts: wrong keys must stop the stack, never let it store plaintext.
+    const encryption = loadPayloadEncryption(env);
+    let codecServerUrl: string | undefined;
+    if (encryption) {
+      const devUi = loadDevServerConfig();
+      env.CODEC_SERVER_CORS_ORIGINS ??= `http://${devUi.ip}:${devUi.ports.ui},http://localhost:${devUi.ports.ui}`;
+      codecServerUrl = `http://${env.CODEC_SERVER_HOST ?? '127.0.0.1'}:${env.CODEC_SERVER_PORT ?? DEFAULT_CODEC_SERVER_PORT}`;
+      stack.push(spawnService('codec server', path.join(ROOT, 'codec-server', 'main.ts'), env));
+      await waitForCodecServer(codecServerUrl);
+    }
+
     if (!env.TEMPORAL_ADDRESS) {
       say('Starting the Temporal dev server (temporal-dev.yaml)…');
-      const temporal = await startTemporalDevServer({ log: (line) => say(`  temporal: ${line}`) });
+      const temporal = await startTemporalDevServer({ log: (line) => say(`  temporal: ${line}`), uiCodecEndpoint: codecServerUrl });
       stack.push({ name: 'Temporal dev server', stop: temporal.stop });
       env.TEMPORAL_ADDRESS = temporal.address;
       env.TEMPORAL_NAMESPACE = temporal.namespace;
@@ -96,6 +110,7 @@ async function main(): Promise<void> {
     say(`  Health         ${env.API_URL}/api/health`);
     say(`  Temporal UI    ${env.HOSTFLOW_WEB_UI || `(your cluster at ${env.TEMPORAL_ADDRESS})`}`);
     say(`  Temporal gRPC  ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE ?? 'default'})`);
+    say(`  Payloads       ${encryption ? `encrypted (active key ${encryption.activeKeyId}); codec server ${codecServerUrl}, which the Web UI decodes through` : 'not encrypted (set PAYLOAD_ENCRYPTION_KEYS, see README)'}`);
     say(`  Postgres       ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PGlite at ${env.DATABASE_URL} (data in .data/pglite)`}`);
     if (sandboxUrl) {
       say('');
@@ -137,6 +152,21 @@ function spawnService(name: string, entry: string, env: NodeJS.ProcessEnv): Stop
       clearTimeout(timer);
     },
   };
+}
+
+/** Any HTTP answer (401 with a token set) means it listens; a port in use shows up here, not in the UI. */
+async function waitForCodecServer(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(`${url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"payloads":[]}' });
+      return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the codec server did not answer at ${url} within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {

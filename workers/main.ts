@@ -3,6 +3,7 @@
 // environment) and Postgres (DATABASE_URL), and runs until SIGINT/SIGTERM, which the SDK turns
 // into a graceful shutdown.
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { hostflowDataConverter } from '../config/data-converter';
 import { loadConfig } from '../config/env';
 import { temporalTarget } from '../config/temporal';
 import { openDatabase } from '../schema/db';
@@ -27,12 +28,13 @@ async function main(): Promise<void> {
       namespace: target.namespace,
       taskQueue: config.taskQueue,
       maxCachedWorkflows: config.maxCachedWorkflows,
+      dataConverter: hostflowDataConverter(config.payloadEncryption),
       deps: buildActivityDeps(config, database.db),
       // A bundle built ahead with `npm run build:workflows` saves the bundling at every start.
       ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
     });
     log.info(
-      { task_queue: config.taskQueue, temporal: target.address, namespace: target.namespace, metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
+      { task_queue: config.taskQueue, temporal: target.address, namespace: target.namespace, payload_encryption: config.payloadEncryption ? `on (key ${config.payloadEncryption.activeKeyId})` : 'off', metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
       'worker polling',
     );
     await worker.run();

@@ -1,5 +1,6 @@
 // Builds a Hostflow worker: every workflow and activity on one task queue. Stateless, so any
 // number of copies can share the queue.
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/env';
@@ -17,6 +18,8 @@ export interface HostflowWorkerOptions {
   identity?: string;
   /** Default DEFAULT_MAX_CACHED_WORKFLOWS (WORKER_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: number;
+  /** config/data-converter.ts's: the same as every client's, or the worker cannot read their payloads. */
+  dataConverter?: DataConverter;
 }
 
 /** How Hostflow's workers are tuned; the benchmarks' no-op twin runs with the same settings, so
@@ -48,6 +51,7 @@ export function createHostflowWorker(options: HostflowWorkerOptions): Promise<Wo
     interceptors: { activity: [keepAliveInterceptor] },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...workerTuning(options.maxCachedWorkflows),
     // Let a SIGTERM'd worker finish the activity step it is in (they are short or resumable).
     shutdownGraceTime: '10s',

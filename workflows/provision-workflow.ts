@@ -83,7 +83,7 @@ async function finishReady(input: OperationInput, resources: Resources, ready: R
     throw ApplicationFailure.create({
       type: FailureType.ReadyButNotNotified,
       nonRetryable: true,
-      message: `${instance.subdomain} is up and ready, but the welcome e-mail or billing notice failed: ${cause.message}`,
+      message: `Instance ${instance.instanceId} is up and ready, but the welcome e-mail or billing notice failed: ${cause.message}`,
       details: [{ resources, ready } satisfies ResumeAfterReady],
     });
   }
@@ -112,13 +112,13 @@ async function rollBack(input: OperationInput, resources: Resources, error: unkn
     throw ApplicationFailure.create({
       type: FailureType.CompensationFailed,
       nonRetryable: true,
-      message: `Provision of ${instance.subdomain} failed (${reason}) and the rollback did not finish: ${describeFailure(rollbackError).message}. Server ${resources.serverId ?? 'unknown'} or its DNS record may still exist; fix the cause, then "retry" (re-runs provision) or "abort" (terminates).`,
+      message: `Provision of instance ${instance.instanceId} failed (${reason}) and the rollback did not finish: ${describeFailure(rollbackError).message}. Server ${resources.serverId ?? 'unknown'} or its DNS record may still exist; fix the cause, then "retry" (re-runs provision) or "abort" (terminates).`,
     });
   }
   if (cause.cancelled) throw error;
   throw ApplicationFailure.create({
     type: FailureType.ProvisionFailed,
     nonRetryable: true,
-    message: `Provision of ${instance.subdomain} failed and was rolled back (no server or DNS record left): ${reason}`,
+    message: `Provision of instance ${instance.instanceId} failed and was rolled back (no server or DNS record left): ${reason}`,
   });
 }

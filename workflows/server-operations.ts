@@ -16,7 +16,7 @@ function serverOf(input: OperationInput): number {
   throw ApplicationFailure.create({
     type: FailureType.InvalidInput,
     nonRetryable: true,
-    message: `Instance ${instance.instanceId} (${instance.subdomain}) has no server recorded. Check the Hetzner console; "skip" leaves the instance as it was, "abort" terminates it.`,
+    message: `Instance ${instance.instanceId} has no server recorded. Check the Hetzner console; "skip" leaves the instance as it was, "abort" terminates it.`,
   });
 }
 

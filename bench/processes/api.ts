@@ -6,6 +6,7 @@ import pino from 'pino';
 import { createApp } from '../../api/app';
 import { serve } from '../../api/server';
 import { createTemporalGateway } from '../../api/temporal-gateway';
+import { hostflowDataConverter } from '../../config/data-converter';
 import { loadConfig } from '../../config/env';
 import { openDatabase } from '../../schema/db';
 import { fail, onStop, send } from './ipc';
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'silent' });
   const database = openDatabase(config.databaseUrl!, { max: Number(process.env.BENCH_DB_POOL ?? 20) });
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', dataConverter: hostflowDataConverter(config.payloadEncryption) });
   const app = createApp({
     config,
     database,

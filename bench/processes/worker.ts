@@ -4,6 +4,7 @@
 // over IPC for the idle figure.
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import * as baselineActivities from '../baseline-activities';
+import { dataConverterFromEnv } from '../../config/data-converter';
 import { loadConfig } from '../../config/env';
 import { openDatabase } from '../../schema/db';
 import { buildActivityDeps } from '../../workers/activity-deps';
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const address = process.env.TEMPORAL_ADDRESS!;
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const connection = await NativeConnection.connect({ address });
+  // Both kinds alike: the harness's client encrypts the twin's inputs too when keys are set.
+  const dataConverter = dataConverterFromEnv(process.env);
   const closers: (() => Promise<void>)[] = [() => connection.close()];
   let worker: Worker;
   if (kind === 'hostflow') {
@@ -27,6 +30,7 @@ async function main(): Promise<void> {
       namespace,
       taskQueue: config.taskQueue,
       maxCachedWorkflows: config.maxCachedWorkflows,
+      dataConverter,
       deps: buildActivityDeps(config, database.db, { pollIntervalMs: Number(process.env.BENCH_POLL_INTERVAL_MS ?? 20) }),
       workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
     });
@@ -36,6 +40,7 @@ async function main(): Promise<void> {
       namespace,
       taskQueue: process.env.BENCH_BASELINE_TASK_QUEUE!,
       activities: baselineActivities,
+      dataConverter,
       workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
       // Tuned as Hostflow's worker, so the two differ only in what runs.
       ...workerTuning(process.env.WORKER_MAX_CACHED_WORKFLOWS ? Number(process.env.WORKER_MAX_CACHED_WORKFLOWS) : undefined),

@@ -40,6 +40,8 @@ export interface DevServerOverrides {
   /** undefined: the config's file; null: in memory (nothing survives a restart). */
   dbFile?: string | null;
   headless?: boolean;
+  /** The codec server the Web UI sends payloads to for decoding (payload encryption on). */
+  uiCodecEndpoint?: string;
 }
 
 export interface StartOptions {
@@ -49,6 +51,7 @@ export interface StartOptions {
   ports?: 'from-config' | 'random';
   dbFile?: string | null;
   headless?: boolean;
+  uiCodecEndpoint?: string;
   log?: (line: string) => void;
   stdio?: 'inherit' | 'pipe';
 }
@@ -78,6 +81,7 @@ export function buildDevServerArgs(config: DevServerConfig, overrides: DevServer
   const args = ['server', 'start-dev', '--ip', config.ip, '--port', String(ports.frontend)];
   if (overrides.headless) args.push('--headless');
   else args.push('--ui-port', String(ports.ui));
+  if (overrides.uiCodecEndpoint && !overrides.headless) args.push('--ui-codec-endpoint', overrides.uiCodecEndpoint);
   if (ports.metrics !== undefined) args.push('--metrics-port', String(ports.metrics));
   if (ports.http !== undefined) args.push('--http-port', String(ports.http));
   // The CLI always creates "default"; naming it again would ask it to create it twice.
@@ -105,7 +109,7 @@ export async function startTemporalDevServer(opts: StartOptions = {}): Promise<D
   if (dbFile) mkdirSync(path.dirname(dbFile), { recursive: true });
   // Given no log, a first-time build still reports progress on stderr: 5 silent minutes look hung.
   const cli = await findOrInstallTemporalCli({ log: opts.log });
-  const args = buildDevServerArgs(config, { ports, dbFile, headless: opts.headless });
+  const args = buildDevServerArgs(config, { ports, dbFile, headless: opts.headless, uiCodecEndpoint: opts.uiCodecEndpoint });
 
   const started = Date.now();
   const child = spawn(cli, args, { stdio: opts.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });

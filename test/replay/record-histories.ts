@@ -4,6 +4,8 @@
 // API, worker), drives scenarios through the API, and saves every workflow's history as JSON.
 // After a change made behind patched(), keep the histories recorded before it (renamed
 // `before-<patch>--…`): running workflows started on the old code must go on replaying.
+// `--encrypted` records the full lifecycle with payload encryption on (the test key of
+// test/support/encrypted-histories.ts) into test/histories/encrypted/, as such a cluster stores it.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,9 +16,13 @@ import globalTeardown from '../support/global-teardown';
 import { createInstance, getInstance, requestOperation, untilEntity, untilOperationDone, untilStatus } from '../support/lifecycle';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { instanceWorkflowIds } from '../support/histories';
+import { TEST_KEY_A } from '../support/encrypted-histories';
 import { findOrInstallTemporalCli } from '../../scripts/lib/temporal-cli';
 
 export const HISTORIES_DIR = path.join(__dirname, '..', 'histories');
+export const ENCRYPTED_HISTORIES_DIR = path.join(HISTORIES_DIR, 'encrypted');
+export const REPLAY_KEY_ID = 'replay-test-key';
+const encrypted = process.argv.includes('--encrypted');
 
 async function save(stack: Stack, scenario: string, instanceId: string): Promise<void> {
   const ids = (await instanceWorkflowIds(stack.client, instanceId)).sort();
@@ -26,7 +32,7 @@ async function save(stack: Stack, scenario: string, instanceId: string): Promise
       // The CLI's JSON is the standard one (what `temporal workflow show -o json` gives an operator).
       const json = execFileSync(await findOrInstallTemporalCli(), ['workflow', 'show', '--workflow-id', workflowId, '--run-id', execution.runId, '--output', 'json', '--address', process.env.HOSTFLOW_TEST_TEMPORAL_ADDRESS!, '--namespace', process.env.HOSTFLOW_TEST_NAMESPACE!], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       const name = `${scenario}--${workflowId.replace(/^instance-[0-9a-f-]+/, 'instance').replace(/\//g, '--')}--${execution.runId.slice(-8)}.json`;
-      writeFileSync(path.join(HISTORIES_DIR, name), json);
+      writeFileSync(path.join(encrypted ? ENCRYPTED_HISTORIES_DIR : HISTORIES_DIR, name), json);
     }
   }
   console.log(`recorded ${scenario}: ${ids.length} workflows`);
@@ -74,11 +80,17 @@ async function attentionRetryThenAbort(stack: Stack): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  mkdirSync(HISTORIES_DIR, { recursive: true });
+  mkdirSync(encrypted ? ENCRYPTED_HISTORIES_DIR : HISTORIES_DIR, { recursive: true });
   await globalSetup();
   let stack: Stack | undefined;
   try {
-    stack = await startStack({ entity: { timings: { retry: { initialIntervalMs: 50, maximumIntervalMs: 200 } } } });
+    const entity = { timings: { retry: { initialIntervalMs: 50, maximumIntervalMs: 200 } } };
+    if (encrypted) {
+      stack = await startStack({ entity, payloadEncryption: { keys: `${REPLAY_KEY_ID}:${TEST_KEY_A}`, activeKey: REPLAY_KEY_ID } });
+      await fullLifecycle(stack);
+      return;
+    }
+    stack = await startStack({ entity });
     await fullLifecycle(stack);
     await terminateDuringProvision(stack);
     await attentionRetryThenAbort(stack);

@@ -13,7 +13,9 @@ import { createApiMetrics, type ApiMetrics } from '../../api/metrics';
 import type { RateLimits } from '../../api/rate-limit';
 import { createTemporalGateway, type TemporalGateway } from '../../api/temporal-gateway';
 import type { InstanceWorkflowInput } from '../../workflows/domain';
+import { hostflowDataConverter } from '../../config/data-converter';
 import { loadConfig, type Config } from '../../config/env';
+import { payloadEncryptionEnv } from '../../config/payload-encryption';
 import { signRequest, verifyV2WithSecret } from '../../config/request-signing';
 import { openDatabase, type DatabaseHandle } from '../../schema/db';
 import { sandboxProviderEnv, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
@@ -40,6 +42,9 @@ export interface StackOptions {
   /** The SDK runtime's log level for the file (installed once per file; default WARN). ERROR hides
    * the "Activity failed" warning of every retried attempt, for tests that inject thousands. */
   runtimeLogLevel?: 'WARN' | 'ERROR';
+  /** Payload encryption (PAYLOAD_ENCRYPTION_KEYS and _ACTIVE_KEY). Default: this process's own
+   * settings, so `PAYLOAD_ENCRYPTION_KEYS=… npx jest <folder>` runs any suite encrypted. */
+  payloadEncryption?: { keys: string; activeKey: string };
 }
 
 export interface BillingCall {
@@ -70,7 +75,8 @@ export interface Stack {
   env: Record<string, string>;
   /** A signed request, as the WHMCS module sends it. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
-  startWorker(): Promise<void>;
+  /** env: settings that differ from the stack's for this worker (a rotated PAYLOAD_ENCRYPTION_ACTIVE_KEY). */
+  startWorker(options?: { env?: Record<string, string> }): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -119,6 +125,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     API_URL: apiUrl,
     PROVISION_READY_TIMEOUT: options.readyTimeout ?? '30s',
     LOG_LEVEL: 'silent',
+    ...(options.payloadEncryption
+      ? { PAYLOAD_ENCRYPTION_KEYS: options.payloadEncryption.keys, PAYLOAD_ENCRYPTION_ACTIVE_KEY: options.payloadEncryption.activeKey }
+      : payloadEncryptionEnv(process.env)),
   };
   const config = loadConfig(configEnv);
   const temporal = {
@@ -128,7 +137,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const database = openDatabase(config.databaseUrl!);
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter: hostflowDataConverter(config.payloadEncryption) });
   const apiMetrics = createApiMetrics();
   const app = createApp({
     metrics: apiMetrics,
@@ -142,14 +151,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   apiServer.on('request', app);
 
   let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
-  const startWorker = async () => {
+  const startWorker: Stack['startWorker'] = async (startOptions = {}) => {
     if (worker) return;
+    const workerConfig = startOptions.env ? loadConfig({ ...configEnv, ...startOptions.env }) : config;
     const workerConnection = await NativeConnection.connect({ address: temporal.address });
     const w = await createHostflowWorker({
       connection: workerConnection,
       namespace: temporal.namespace,
       taskQueue,
-      deps: buildActivityDeps(config, database.db, { pollIntervalMs: 20 }),
+      dataConverter: hostflowDataConverter(workerConfig.payloadEncryption),
+      deps: buildActivityDeps(workerConfig, database.db, { pollIntervalMs: 20 }),
       workflowBundle: { codePath: env('HOSTFLOW_TEST_WORKFLOW_BUNDLE') },
     });
     worker = { worker: w, running: w.run(), connection: workerConnection };

@@ -12,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../activities';
+import { dataConverterFromEnv } from '../../config/data-converter';
 import type { InstanceSpec, InstanceStateView, InstanceWorkflowInput, OperationArgs, OperationRequest, OperationTimings, ReadyPayload } from '../../workflows/domain';
 import { INSTANCE_WORKFLOW_TYPE, instanceWorkflowId, provisionWorkflowId } from '../../workflows/ids';
 import { abortSignal, readySignal, requestOperationSignal, retrySignal, skipSignal, stateQuery } from '../../workflows/messages';
@@ -330,19 +331,22 @@ export async function startHarness(topic: string): Promise<Harness> {
   const namespace = env('HOSTFLOW_TEST_NAMESPACE');
   const taskQueue = `hostflow-wf-${topic}-${randomUUID()}`;
   const stubs = new Stubs();
+  // Encrypted like the rest of the suite when PAYLOAD_ENCRYPTION_KEYS is set for the run.
+  const dataConverter = dataConverterFromEnv(process.env);
   const workerConnection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
     connection: workerConnection,
     namespace,
     taskQueue,
     activities: stubs.activities(),
+    dataConverter,
     workflowBundle: { codePath: env('HOSTFLOW_TEST_WORKFLOW_BUNDLE') },
     stickyQueueScheduleToStartTimeout: '1s',
     shutdownGraceTime: '1s',
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace, dataConverter });
 
   const harness: Harness = {
     client,
