@@ -63,9 +63,11 @@ export function signV2(secret: string, parts: SignedRequestParts): string {
   return `v2=${hmacV2(secret, parts).toString('hex')}`;
 }
 
+const hmacV1 = (secret: string, body: Buffer | string, timestamp: string): Buffer => createHmac('sha256', secret).update(body).update(timestamp).digest();
+
 /** The legacy v1 X-Signature: hex HMAC-SHA256(secret, raw_body + timestamp). Verification only, and tests. */
 export function signV1(secret: string, body: Buffer | string, timestamp: string): string {
-  return createHmac('sha256', secret).update(body).update(timestamp).digest('hex');
+  return hmacV1(secret, body, timestamp).toString('hex');
 }
 
 /** Parses `v2=<hex>` into its bytes; undefined when malformed. */
@@ -107,7 +109,7 @@ export function verifyV2(pairs: readonly SigningKeyPair[], key: string, parts: S
 export function verifyV1(pairs: readonly SigningKeyPair[], key: string, body: Buffer, timestamp: string, signature: string): string | undefined {
   if (!SIGNING_PATTERNS.v1Signature.test(signature)) return undefined;
   const presented = Buffer.from(signature, 'hex');
-  return matchingKey(pairs, key, presented, (secret) => createHmac('sha256', secret).update(body).update(timestamp).digest());
+  return matchingKey(pairs, key, presented, (secret) => hmacV1(secret, body, timestamp));
 }
 
 /** 32 URL-safe characters from 24 random bytes. */
