@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { requestLogger } from './logging';
 import { createApiMetrics } from './metrics';
 import { DEFAULT_RATE_LIMITS, perKeyLimiter } from './rate-limit';
+import { catalogRoutes } from './routes/catalog';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { instanceRoutes } from './routes/instances';
@@ -53,6 +54,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(instanceRoutes(context));
   app.use(operationRoutes(context));
   app.use(webhookRoutes(context));
+  app.use(catalogRoutes(context));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -3,6 +3,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteCo
 import type { z } from 'zod';
 import { ERROR_STATUS, type ErrorCode } from './errors';
 import { KEY_REUSED_MESSAGE } from './idempotency';
+import { CatalogResponse } from './routes/catalog';
 import {
   CreateInstanceBody,
   CreateInstanceResponse,
@@ -200,6 +201,14 @@ export const ROUTES: RouteConfig[] = [
       202: json(WebhookResponse, 'Accepted: the operation, or `ignored` for other events'),
       ...errors(...WRITE_ERRORS, 'NOT_FOUND', 'INVALID_TRANSITION', 'CONFLICT'),
     },
+  },
+  {
+    method: 'get',
+    path: '/api/catalog',
+    operationId: 'getCatalog',
+    summary: 'The plans and regions instances may use (the WHMCS module fills its product settings from it)',
+    security: SIGNED,
+    responses: { 200: json(CatalogResponse, 'The catalog'), ...errors(...SIGNED_ERRORS) },
   },
   {
     method: 'get',
