@@ -1,7 +1,7 @@
 // The API's read model. Temporal decides the lifecycle; these tables show it, keep the audit
 // trail, and remember which e-mails and webhooks went out so a retried activity sends none twice.
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -108,5 +108,26 @@ export const requestNonces = pgTable(
   (t) => [primaryKey({ name: 'request_nonces_pkey', columns: [t.apiKey, t.nonce] }), index('request_nonces_seen_at').on(t.seenAt)],
 );
 
+/**
+ * The instance's on-demand snapshots as its last snapshot operation left them: the workflow
+ * reports the whole set and activities/records.ts replaces it. The API lists and checks them here.
+ */
+export const snapshots = pgTable(
+  'snapshots',
+  {
+    /** Hetzner's image id. */
+    imageId: bigint('image_id', { mode: 'number' }).primaryKey(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id),
+    description: text('description').notNull(),
+    sizeGb: doublePrecision('size_gb'),
+    /** When Hetzner took it. */
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('snapshots_instance').on(t.instanceId, t.createdAt)],
+);
+
 export type InstanceRow = typeof instances.$inferSelect;
 export type OperationRow = typeof operations.$inferSelect;
+export type SnapshotRow = typeof snapshots.$inferSelect;
