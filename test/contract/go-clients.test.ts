@@ -19,6 +19,9 @@ interface GoView {
   dns_records: Array<{ id: string; name: string; type: string; content: string; ttl: number }>;
   deleted_server_id: number;
   deleted_record_id: string;
+  ssh_keys: Array<{ id: number; name: string; fingerprint: string; labels: Record<string, string> }>;
+  firewalls: Array<{ id: number; name: string; rules: number; applied_to: number[] }>;
+  day2_server: { id: number; image: string; backup_window: string; firewalls: number[] };
   steps: string[];
 }
 
@@ -63,9 +66,10 @@ test('hcloud-go and cloudflare-go run the lifecycle script and see what /__sandb
   const view = JSON.parse(stdout) as GoView;
   const state = sandbox.state();
 
-  expect(view.steps).toHaveLength(14);
+  expect(view.steps).toHaveLength(25);
+  // The day-two server is listed separately (day2_server) below.
   expect(view.servers).toEqual(
-    state.servers.map((s) => ({
+    state.servers.filter((s) => s['id'] !== view.day2_server.id).map((s) => ({
       id: s['id'],
       name: s['name'],
       status: s['status'],
@@ -89,8 +93,38 @@ test('hcloud-go and cloudflare-go run the lifecycle script and see what /__sandb
   );
   expect(state.dns_records.some((r) => r['id'] === view.deleted_record_id)).toBe(false);
 
+  expect(view.ssh_keys).toEqual(
+    state.ssh_keys.map((k) => ({ id: k['id'], name: k['name'], fingerprint: k['fingerprint'], labels: k['labels'] })),
+  );
+  expect(view.ssh_keys).toEqual([expect.objectContaining({ name: 'go-contract-ed25519', fingerprint: 'b3:74:ec:e5:19:31:d3:f6:3c:d5:e7:59:9f:cf:0d:4f' })]);
+  expect(view.firewalls).toEqual(
+    state.firewalls.map((f) => ({
+      id: f['id'], name: f['name'], rules: (f['rules'] as unknown[]).length,
+      applied_to: (f['applied_to'] as Array<{ server: { id: number } }>).map((a) => a.server.id),
+    })),
+  );
+  expect(view.firewalls).toEqual([{ id: expect.any(Number), name: 'go-contract-fw', rules: 3, applied_to: [view.day2_server.id] }]);
+  const day2 = state.servers.find((s) => s['id'] === view.day2_server.id);
+  expect(day2).toMatchObject({
+    image: { name: 'ubuntu-22.04' }, backup_window: null, user_data: '#cloud-config\nhostname: rebuilt\n',
+    root_password: { via: 'reset_password' }, public_net: { firewalls: [{ id: view.firewalls[0]?.id, status: 'applied' }] },
+  });
+  expect(day2?.['ssh_key_ids']).toHaveLength(2);
+  expect(view.day2_server).toEqual({ id: day2?.['id'], image: 'ubuntu-22.04', backup_window: '', firewalls: [view.firewalls[0]?.id] });
+
   expect(state.requests).toMatchObject({
-    'POST /v1/servers': 3,
+    'POST /v1/servers': 5,
+    'POST /v1/ssh_keys': 4,
+    'DELETE /v1/ssh_keys/:id': 1,
+    'POST /v1/firewalls': 2,
+    'DELETE /v1/firewalls/:id': 2,
+    'POST /v1/firewalls/:id/actions/apply_to_resources': 2,
+    'POST /v1/firewalls/:id/actions/remove_from_resources': 1,
+    'POST /v1/firewalls/:id/actions/set_rules': 1,
+    'POST /v1/servers/:id/actions/rebuild': 2,
+    'POST /v1/servers/:id/actions/reset_password': 1,
+    'POST /v1/servers/:id/actions/enable_backup': 1,
+    'POST /v1/servers/:id/actions/disable_backup': 1,
     'POST /v1/servers/:id/actions/change_type': 3,
     'POST /v1/servers/:id/actions/shutdown': 1,
     'POST /v1/servers/:id/actions/create_image': 1,

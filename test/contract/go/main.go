@@ -48,12 +48,15 @@ type recordView struct {
 }
 
 type view struct {
-	Servers         []serverView `json:"servers"`
-	Images          []imageView  `json:"images"`
-	DNSRecords      []recordView `json:"dns_records"`
-	DeletedServerID int64        `json:"deleted_server_id"`
-	DeletedRecordID string       `json:"deleted_record_id"`
-	Steps           []string     `json:"steps"`
+	Servers         []serverView   `json:"servers"`
+	Images          []imageView    `json:"images"`
+	DNSRecords      []recordView   `json:"dns_records"`
+	DeletedServerID int64          `json:"deleted_server_id"`
+	DeletedRecordID string         `json:"deleted_record_id"`
+	SSHKeys         []sshKeyView   `json:"ssh_keys"`
+	Firewalls       []firewallView `json:"firewalls"`
+	Day2Server      serverDay2View `json:"day2_server"`
+	Steps           []string       `json:"steps"`
 }
 
 type run struct {
@@ -112,6 +115,7 @@ func main() {
 		zid: *zoneID,
 	}
 	r.hetzner()
+	r.hetznerDay2()
 	r.cloudflare(*zoneName)
 
 	enc := json.NewEncoder(os.Stdout)
