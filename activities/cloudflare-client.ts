@@ -8,6 +8,8 @@ export interface DnsRecord {
   name: string;
   type: string;
   content: string;
+  /** Hostflow marks the records it creates here (dns-ownership.ts). */
+  comment: string | null;
 }
 
 /** Cloudflare's "an identical record already exists". */
@@ -32,11 +34,13 @@ export class CloudflareDns {
     this.client = new Cloudflare({ apiToken: options.token, baseURL: options.url, maxRetries: 0, timeout: options.timeoutMs ?? 15_000 });
   }
 
-  async findRecords(name: string, type: 'A' | 'AAAA'): Promise<DnsRecord[]> {
+  /** Every record with exactly this name, of one type or (no type) of all types. */
+  async findRecords(name: string, type?: 'A' | 'AAAA'): Promise<DnsRecord[]> {
     try {
       const records: DnsRecord[] = [];
-      for await (const record of this.client.dns.records.list({ zone_id: this.options.zoneId, name: { exact: name }, type })) {
-        records.push({ id: record.id, name: record.name, type: record.type, content: record.content ?? '' });
+      const query = { zone_id: this.options.zoneId, name: { exact: name }, ...(type ? { type } : {}) };
+      for await (const record of this.client.dns.records.list(query)) {
+        records.push({ id: record.id, name: record.name, type: record.type, content: record.content ?? '', comment: record.comment ?? null });
       }
       return records;
     } catch (error) {
@@ -47,7 +51,7 @@ export class CloudflareDns {
   async createARecord(name: string, ip: string, comment: string): Promise<DnsRecord> {
     try {
       const record = await this.client.dns.records.create({ zone_id: this.options.zoneId, type: 'A', name, content: ip, ttl: 60, proxied: false, comment });
-      return { id: record.id, name: record.name, type: record.type, content: record.content ?? ip };
+      return { id: record.id, name: record.name, type: record.type, content: record.content ?? ip, comment: record.comment ?? comment };
     } catch (error) {
       throw toCloudflareError(error);
     }

@@ -12,6 +12,8 @@ export const FailureType = {
   InvalidInput: 'InvalidInput',
   /** A provider action finished with status error. */
   ActionFailed: 'ActionFailed',
+  /** The instance's DNS name already has a record Hostflow did not create for it: left untouched, the provision fails. */
+  DnsNameTaken: 'DnsNameTaken',
 
   // Raised by the operation workflows.
   ProvisionFailed: 'ProvisionFailed',

@@ -5,6 +5,10 @@ import { cfError } from './envelope';
 
 const TYPES = new Set(['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'CAA', 'SRV', 'PTR', 'HTTPS', 'SVCB']);
 const PROXIABLE = new Set(['A', 'AAAA', 'CNAME']);
+// The sandbox zone is on the Free plan, as most are: comments up to 100 characters, no tags.
+// (Pro: 100 and none; Business and Enterprise: 500 and tags.) Hostflow relies on the comment only.
+const MAX_COMMENT_LENGTH = 100;
+const TAG_QUOTA = 0;
 
 export interface RecordInput {
   type: string;
@@ -46,7 +50,13 @@ export function checkRecord(body: Record<string, unknown>, zone: string): Record
   if (typeof proxied !== 'boolean') throw cfError(400, 9003, "Invalid 'proxied' value, must be a boolean.");
   if (proxied && !PROXIABLE.has(type)) throw cfError(400, 9004, 'This record type cannot be proxied.');
   const comment = typeof body['comment'] === 'string' ? body['comment'] : null;
+  if (comment !== null && comment.length > MAX_COMMENT_LENGTH) {
+    throw cfError(400, 9313, `DNS record comment exceeds the maximum length of ${MAX_COMMENT_LENGTH} characters.`);
+  }
   const tags = Array.isArray(body['tags']) ? body['tags'].map(String) : [];
+  if (tags.length > TAG_QUOTA) {
+    throw cfError(400, 1004, 'DNS Validation Error', [{ code: 9300, message: `DNS record has ${tags.length} tags, exceeding the quota of ${TAG_QUOTA}.` }]);
+  }
   const priority = typeof body['priority'] === 'number' ? body['priority'] : undefined;
   return { type, name: normalizeName(name, zone), content, ttl, proxied, comment, tags, ...(priority !== undefined ? { priority } : {}) };
 }

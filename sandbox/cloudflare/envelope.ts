@@ -5,6 +5,8 @@ import type { Response } from 'express';
 export interface CfMessage {
   code: number;
   message: string;
+  /** The specific causes under a generic code (e.g. 1004 "DNS Validation Error"). */
+  error_chain?: CfMessage[];
 }
 
 export class CloudflareError extends Error {
@@ -16,8 +18,8 @@ export class CloudflareError extends Error {
   }
 }
 
-export function cfError(status: number, code: number, message: string): CloudflareError {
-  return new CloudflareError(status, [{ code, message }]);
+export function cfError(status: number, code: number, message: string, chain?: CfMessage[]): CloudflareError {
+  return new CloudflareError(status, [{ code, message, ...(chain ? { error_chain: chain } : {}) }]);
 }
 
 export function sendOk(res: Response, result: unknown, resultInfo?: object, status = 200): void {
