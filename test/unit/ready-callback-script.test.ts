@@ -15,8 +15,9 @@ function readyScript(): string {
   const doc = parse(readFileSync(CLOUD_INIT_TEMPLATE, 'utf8').replace(/\{\{gateway_port\}\}/g, '18789').replace(/\{\{(\w+)\}\}/g, 'x')) as {
     write_files: { path: string; content: string }[];
   };
-  const file = doc.write_files.find((f) => f.path === '/usr/local/bin/hostflow-ready');
-  if (!file) throw new Error('no hostflow-ready script in the template');
+  // hostflow-ready, or hostflow-callback taking `ready` as its argument.
+  const file = doc.write_files.find((f) => f.path === '/usr/local/bin/hostflow-callback' || f.path === '/usr/local/bin/hostflow-ready');
+  if (!file) throw new Error('no callback script in the template');
   return file.content;
 }
 
@@ -24,7 +25,10 @@ function readyScript(): string {
 function run(codes: string[], version = 'openclaw 1.2.3 (build 4) "quoted"') {
   const dir = mkdtempSync(path.join(tmpdir(), 'hostflow-ready-'));
   const env = path.join(dir, 'callback.env');
-  writeFileSync(env, 'HOSTFLOW_CALLBACK_URL=https://api.test/ready\nHOSTFLOW_CALLBACK_TOKEN=t0k3n\n');
+  writeFileSync(
+    env,
+    'HOSTFLOW_CALLBACK_URL=https://api.test/ready\nHOSTFLOW_FAILED_URL=https://api.test/failed\nHOSTFLOW_CALLBACK_TOKEN=t0k3n\nHOSTFLOW_GATEWAY_PORT=18789\n',
+  );
   const stub = (name: string, body: string) => {
     writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`);
     chmodSync(path.join(dir, name), 0o755);
@@ -35,7 +39,7 @@ code=$(sed -n "\${n}p" "${dir}/codes"); [ -n "$code" ] || code=$(tail -n 1 "${di
   stub('sleep', 'exit 0');
   stub('openclaw', `echo '${version}'`);
   const script = readyScript().replace('/etc/hostflow/callback.env', env);
-  const result = spawnSync('sh', ['-c', script], { env: { PATH: `${dir}:${process.env.PATH}` }, encoding: 'utf8' });
+  const result = spawnSync('sh', ['-c', script, 'hostflow-callback', 'ready'], { env: { PATH: `${dir}:${process.env.PATH}` }, encoding: 'utf8' });
   const calls = Number(readFileSync(path.join(dir, 'calls'), 'utf8'));
   return { status: result.status, calls, lastArgs: readFileSync(path.join(dir, 'last-args'), 'utf8'), stderr: result.stderr };
 }
