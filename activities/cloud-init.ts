@@ -15,14 +15,18 @@ export interface CloudInitValues {
   fqdn: string;
   callback_url: string;
   callback_token: string;
+  /** Where the VPS reports an install whose gateway never came up. */
+  failed_url: string;
   gateway_port: string;
+  /** Comma list, for UFW: the same SSH sources as the Hetzner firewall. */
+  ssh_allowed_cidrs: string;
 }
 
 let template: string | undefined;
 
 export function renderCloudInit(values: CloudInitValues, source: string = (template ??= readFileSync(CLOUD_INIT_TEMPLATE, 'utf8'))): string {
   for (const [key, value] of Object.entries(values)) {
-    if (!/^[A-Za-z0-9._:/@-]+$/.test(value)) throw new Error(`cloud-init value ${key} has characters that would break the YAML`);
+    if (!/^[A-Za-z0-9._:/@,-]+$/.test(value)) throw new Error(`cloud-init value ${key} has characters that would break the YAML`);
   }
   const rendered = source.replace(/\{\{(\w+)\}\}/g, (match, key: string) => {
     const value = values[key as keyof CloudInitValues];

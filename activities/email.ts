@@ -1,5 +1,6 @@
 // Customer e-mail over SMTP (nodemailer), once per (instance, operation, kind).
 import { eq } from 'drizzle-orm';
+import { locationsToTry, type Catalog } from '../config/catalog';
 import { instances } from '../schema/tables';
 import { instanceUrl } from '../workflows/ids';
 import { claimDelivery, deliveryKey, markDelivered, markDeliveryFailed } from './deliveries';
@@ -7,7 +8,13 @@ import type { ActivityDeps } from './deps';
 import { renderEmail, type EmailKind } from './email-templates';
 import { classify, ProviderError } from './errors';
 
-export type EmailDeps = Pick<ActivityDeps, 'db' | 'mail' | 'domain'>;
+/** The region's first choice, when the server is not there (createServer fell back). */
+function fellBack(catalog: Catalog, region: string, location: string | null): { fellBackFrom?: string } {
+  const [first] = locationsToTry(catalog, region);
+  return first && location && location !== first ? { fellBackFrom: first } : {};
+}
+
+export type EmailDeps = Pick<ActivityDeps, 'db' | 'mail' | 'domain' | 'catalog'>;
 
 export function createEmailActivities(deps: EmailDeps) {
   return {
@@ -22,6 +29,8 @@ export function createEmailActivities(deps: EmailDeps) {
         url: instanceUrl(instance.subdomain, deps.domain),
         plan: instance.plan,
         ipAddress: instance.ipAddress,
+        location: instance.location,
+        ...fellBack(deps.catalog, instance.region, instance.location),
       });
       try {
         await deps.mail.transport.sendMail({

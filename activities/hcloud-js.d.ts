@@ -7,6 +7,8 @@ declare module 'hcloud-js' {
   }
   interface AxiosInstance {
     get(url: string, config?: { params?: Record<string, unknown> }): Promise<AxiosResponse>;
+    post(url: string, body?: unknown): Promise<AxiosResponse>;
+    delete(url: string): Promise<AxiosResponse>;
     interceptors: {
       response: {
         handlers: unknown[];

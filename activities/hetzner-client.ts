@@ -18,6 +18,8 @@ export interface HetznerServer {
   /** The disk the server actually has; with upgrade_disk=false it stays when the type changes. */
   primaryDiskSize: number;
   location: string;
+  /** Set while Hetzner's automatic backups are on. */
+  backupWindow: string | null;
 }
 
 export interface HetznerAction {
@@ -35,7 +37,9 @@ export interface CreateServerSpec {
   image: string;
   userData: string;
   labels: Record<string, string>;
-  sshKeys: string[];
+  /** Ids of keys stored in /v1/ssh_keys (Hetzner refuses raw key lines). */
+  sshKeyIds: number[];
+  firewallIds: number[];
 }
 
 export type PowerCommand = 'poweron' | 'poweroff' | 'shutdown' | 'reboot' | 'reset';
@@ -49,6 +53,7 @@ interface RawServer {
   server_type: { name: string; disk: number };
   primary_disk_size?: number;
   datacenter?: { location?: { name?: string } };
+  backup_window?: string | null;
 }
 
 interface RawAction {
@@ -75,6 +80,7 @@ function toServer(raw: RawServer): HetznerServer {
     serverType: raw.server_type.name,
     primaryDiskSize: raw.primary_disk_size ?? raw.server_type.disk,
     location: raw.datacenter?.location?.name ?? 'unknown',
+    backupWindow: raw.backup_window ?? null,
   };
 }
 
@@ -121,6 +127,11 @@ export class HetznerClient {
     axios.interceptors.response.use(undefined, (error: unknown) => Promise.reject(toHetznerError(error)));
   }
 
+  /** The authenticated axios instance, for the routes hcloud-js lacks (see hetzner-*.ts). */
+  get http(): HcloudClient['axios'] {
+    return this.hcloud.axios;
+  }
+
   async listServers(params: { name?: string; labelSelector?: string }): Promise<HetznerServer[]> {
     const servers: HetznerServer[] = [];
     for (let page = 1; ; page++) {
@@ -144,21 +155,21 @@ export class HetznerClient {
     }
   }
 
+  /** Raw POST (hcloud-js's builder cannot pass firewalls). The answer's root_password is never read. */
   async createServer(spec: CreateServerSpec): Promise<{ server: HetznerServer; actionId: number }> {
-    const builder = this.hcloud.servers
-      .build(spec.name)
-      .serverType(spec.serverType)
-      .location(spec.location)
-      .image(spec.image)
-      .userData(spec.userData)
-      .labels(spec.labels)
-      .startAfterCreate(true);
-    for (const key of spec.sshKeys) builder.sshKey(key);
-    const created = await builder.create();
-    // The model hcloud-js returns drops fields; read the server back as Hetzner sent it.
-    const server = await this.getServer(created.server.id);
-    if (!server) throw new ProviderError('Hetzner', 404, 'not_found', `server ${created.server.id} vanished right after create`);
-    return { server, actionId: created.action.id };
+    const response = await this.hcloud.axios.post('/servers', {
+      name: spec.name,
+      server_type: spec.serverType,
+      location: spec.location,
+      image: spec.image,
+      user_data: spec.userData,
+      labels: spec.labels,
+      start_after_create: true,
+      ...(spec.sshKeyIds.length > 0 ? { ssh_keys: spec.sshKeyIds } : {}),
+      ...(spec.firewallIds.length > 0 ? { firewalls: spec.firewallIds.map((firewall) => ({ firewall })) } : {}),
+    });
+    const created = response.data as { server: RawServer; action: RawAction };
+    return { server: toServer(created.server), actionId: created.action.id };
   }
 
   /** null when the server is already gone. */

@@ -1,21 +1,32 @@
 // Every side effect Hostflow has, built from its dependencies (see deps.ts). Each concern's
 // factory gets only what it uses: provider activities (servers, power, DNS) cannot reach the
 // database; the read model has one writer for what workflows know (records.ts).
+import { createBackupActivities } from './backups';
 import { createBillingActivities } from './billing';
 import type { ActivityDeps } from './deps';
 import { createDnsActivities } from './dns';
 import { createEmailActivities } from './email';
+import { createFirewallActivities } from './firewall';
 import { createPowerActivities } from './power';
+import { createRebuildActivities } from './rebuild';
 import { createRecordActivities } from './records';
 import { createServerActivities } from './servers';
+import { createSnapshotActivities } from './snapshots';
+import { createSshKeyActivities } from './ssh-keys';
 
 export function createActivities(deps: ActivityDeps) {
   const { db, hetzner, dns, mail, billing, apiPublicUrl, callbackSecret, domain, catalog, pollIntervalMs } = deps;
   return {
     ...createServerActivities({ hetzner, pollIntervalMs, catalog, domain, apiPublicUrl, callbackSecret }),
     ...createPowerActivities({ hetzner, pollIntervalMs, catalog }),
+    ...createSshKeyActivities({ hetzner }),
+    ...createFirewallActivities({ hetzner, pollIntervalMs, catalog }),
+    ...createBackupActivities({ hetzner, pollIntervalMs }),
+    ...createSnapshotActivities({ hetzner, pollIntervalMs, catalog }),
+    // The one provider concern with database and mail access: a root password is e-mailed where it is received.
+    ...createRebuildActivities({ hetzner, pollIntervalMs, db, mail, domain, catalog, apiPublicUrl, callbackSecret }),
     ...createDnsActivities({ dns, domain }),
-    ...createEmailActivities({ db, mail, domain }),
+    ...createEmailActivities({ db, mail, domain, catalog }),
     ...createBillingActivities({ db, billing }),
     ...createRecordActivities({ db }),
   };
@@ -29,4 +40,9 @@ export type DnsActivities = ReturnType<typeof createDnsActivities>;
 export type EmailActivities = ReturnType<typeof createEmailActivities>;
 export type BillingActivities = ReturnType<typeof createBillingActivities>;
 export type RecordActivities = ReturnType<typeof createRecordActivities>;
+export type SshKeyActivities = ReturnType<typeof createSshKeyActivities>;
+export type FirewallActivities = ReturnType<typeof createFirewallActivities>;
+export type BackupActivities = ReturnType<typeof createBackupActivities>;
+export type SnapshotActivities = ReturnType<typeof createSnapshotActivities>;
+export type RebuildActivities = ReturnType<typeof createRebuildActivities>;
 export type { ActivityDeps } from './deps';

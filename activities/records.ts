@@ -9,6 +9,7 @@ import type { Resources } from '../workflows/domain';
 import { isFinalOperationStatus } from '../workflows/statuses';
 import type { TransitionRecord } from '../workflows/transition-record';
 import type { ActivityDeps } from './deps';
+import { replaceSnapshots } from './snapshot-records';
 
 export type RecordDeps = Pick<ActivityDeps, 'db'>;
 
@@ -23,6 +24,7 @@ export function createRecordActivities(deps: RecordDeps) {
         const now = new Date();
         await upsertOperations(tx, input, now);
         await tx.update(instances).set(transitionPatch(input, now)).where(eq(instances.id, input.instanceId));
+        if (input.snapshots) await replaceSnapshots(tx, input.instanceId, input.snapshots);
         await tx
           .insert(events)
           .values({ instanceId: input.instanceId, operationId: input.currentOperationId ?? input.operations?.[0]?.request.operationId ?? null, kind: input.event.kind, message: input.event.message, data: input.event.data ?? {}, dedupeKey: input.event.key })
@@ -36,6 +38,14 @@ export function createRecordActivities(deps: RecordDeps) {
         .update(instances)
         .set({ ...resourcesPatch(input.resources), updatedAt: new Date() })
         .where(eq(instances.id, input.instanceId));
+    },
+
+    /**
+     * Make the instance's single-use callback token usable once more (api/callback-use.ts): a
+     * rebuild boots cloud-init again, which calls back `ready` (or `failed`) with the same token.
+     */
+    async armReadyCallback(input: { instanceId: string }): Promise<void> {
+      await deps.db.update(instances).set({ callbackUsedAt: null }).where(eq(instances.id, input.instanceId));
     },
   };
 }

@@ -4,7 +4,7 @@
 // the workflow, which records it (records.ts).
 import { ApplicationFailure } from '@temporalio/activity';
 import { callbackToken } from '../config/callback-token';
-import type { Catalog } from '../config/catalog';
+import { locationsToTry, type Catalog } from '../config/catalog';
 import type { InstanceSpec, Resources } from '../workflows/domain';
 import { FailureType } from '../workflows/failure-types';
 import { instanceFqdn, serverName } from '../workflows/ids';
@@ -30,17 +30,33 @@ export function createServerActivities(deps: ServerDeps) {
 /** The Hetzner server type of a plan, or undefined when the catalog has no such plan. */
 export const serverTypeOf = (catalog: Catalog, plan: string): string | undefined => catalog.serverTypes[plan as keyof Catalog['serverTypes']];
 
-/** Create the instance's server, or find the one an earlier attempt created. */
-async function createServer(deps: ServerDeps, input: { instance: InstanceSpec }): Promise<Resources & { createActionId?: number }> {
+/** Ids of what the server is created with: stored SSH keys and the instance's firewall. */
+interface CreateRefs {
+  sshKeyIds?: number[];
+  firewallIds?: number[];
+}
+
+/**
+ * Create the instance's server, or find the one an earlier attempt created. When the region's
+ * location has no capacity, the catalog's fallback locations are tried in order; `fellBackFrom`
+ * names the first choice when the server is elsewhere. Without ids (workflow revisions from before
+ * SSH keys were stored) the server gets no keys: raw key lines are not something Hetzner takes.
+ */
+async function createServer(
+  deps: ServerDeps,
+  input: { instance: InstanceSpec } & CreateRefs,
+): Promise<Resources & { createActionId?: number; fellBackFrom?: string }> {
   const { instance } = input;
   const name = serverName(instance);
   // Failure messages are stored unencrypted (config/data-converter.ts): name the instance by id.
   const what = `create the server of instance ${instance.instanceId}`;
   // Hetzner may have created the server and lost the answer: look it up by label before creating again.
   const found = await findOwnServer(deps.hetzner, `${INSTANCE_LABEL}=${instance.instanceId}`, what);
-  const { server, actionId } = found ? { server: found, actionId: undefined } : await createOrAdoptServer(deps, instance, name, what);
+  const { server, actionId } = found ? { server: found, actionId: undefined } : await createOrAdoptServer(deps, instance, name, what, input);
   const createActionId = actionId ?? (await callProvider(what, () => deps.hetzner.listServerActions(server.id))).find((a) => a.command === 'create_server')?.id;
-  return { serverId: server.id, ipAddress: server.ipv4, serverType: server.serverType, location: server.location, createActionId };
+  const [firstChoice] = locationsToTry(deps.catalog, instance.region);
+  const fellBackFrom = firstChoice !== undefined && server.location !== firstChoice ? firstChoice : undefined;
+  return { serverId: server.id, ipAddress: server.ipv4, serverType: server.serverType, location: server.location, createActionId, ...(fellBackFrom ? { fellBackFrom } : {}) };
 }
 
 /** Wait until the server Hetzner is creating is up (create action done, status running). */
@@ -78,14 +94,26 @@ async function findOwnServer(hetzner: HetznerClient, selector: string, what: str
   return oldest;
 }
 
-/** Ask Hetzner for a new server; if the name is taken by an earlier attempt of ours, that one is it. */
-async function createOrAdoptServer(deps: ServerDeps, instance: InstanceSpec, name: string, what: string): Promise<{ server: HetznerServer; actionId?: number }> {
-  const spec = serverSpec(deps, instance, name, what);
-  try {
-    const created = await deps.hetzner.createServer(spec);
-    return { server: created.server, actionId: created.actionId };
-  } catch (error) {
-    if (!(error instanceof ProviderError && error.code === 'uniqueness_error')) throw classify(error, what);
+/** Hetzner has no room for this server type there (now): try the next location. */
+const isNoCapacity = (error: unknown): boolean => error instanceof ProviderError && (error.code === 'resource_unavailable' || error.code === 'placement_error');
+
+/**
+ * Ask Hetzner for a new server, location by location while it answers "no capacity"; if the name
+ * is taken by an earlier attempt of ours, that one is it.
+ */
+async function createOrAdoptServer(deps: ServerDeps, instance: InstanceSpec, name: string, what: string, refs: CreateRefs): Promise<{ server: HetznerServer; actionId?: number }> {
+  const locations = locationsToTry(deps.catalog, instance.region);
+  if (locations.length === 0) serverSpec(deps, instance, name, undefined, refs, what); // throws: region not in the catalog
+  for (const [index, location] of locations.entries()) {
+    try {
+      const created = await deps.hetzner.createServer(serverSpec(deps, instance, name, location, refs, what));
+      return { server: created.server, actionId: created.actionId };
+    } catch (error) {
+      if (isNoCapacity(error) && index < locations.length - 1) continue;
+      const tried = isNoCapacity(error) ? ` (no capacity in ${locations.join(', ')})` : '';
+      if (!(error instanceof ProviderError && error.code === 'uniqueness_error')) throw classify(error, `${what}${tried}`);
+      break;
+    }
   }
   // The name exists: ours if it carries our label (an earlier attempt), someone else's otherwise.
   const [named] = await callProvider(what, () => deps.hetzner.listServers({ name }));
@@ -99,10 +127,9 @@ async function createOrAdoptServer(deps: ServerDeps, instance: InstanceSpec, nam
   return { server: named };
 }
 
-/** What Hetzner is asked to create: the plan's type in the region's location, booting our cloud-init. */
-function serverSpec(deps: ServerDeps, instance: InstanceSpec, name: string, what: string): CreateServerSpec {
+/** What Hetzner is asked to create: the plan's type in `location`, booting our cloud-init. */
+function serverSpec(deps: ServerDeps, instance: InstanceSpec, name: string, location: string | undefined, refs: CreateRefs, what: string): CreateServerSpec {
   const serverType = serverTypeOf(deps.catalog, instance.plan);
-  const location = deps.catalog.locations[instance.region as keyof Catalog['locations']];
   if (!serverType || !location) {
     throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `${what}: plan ${instance.plan} or region ${instance.region} is not in the catalog` });
   }
@@ -113,17 +140,20 @@ function serverSpec(deps: ServerDeps, instance: InstanceSpec, name: string, what
     image: deps.catalog.image,
     userData: cloudInitFor(deps, instance),
     labels: { [INSTANCE_LABEL]: instance.instanceId, 'hostflow-customer': instance.customerId, 'hostflow-managed': 'true' },
-    sshKeys: instance.sshKeys,
+    sshKeyIds: refs.sshKeyIds ?? [],
+    firewallIds: refs.firewallIds ?? [],
   };
 }
 
-/** The cloud-init the new server boots with; the callback token is derived here, never passed through a history. */
-function cloudInitFor(deps: ServerDeps, instance: InstanceSpec): string {
+/** The cloud-init the server boots with (create and rebuild); the callback token is derived here, never passed through a history. */
+export function cloudInitFor(deps: Pick<ServerDeps, 'catalog' | 'domain' | 'apiPublicUrl' | 'callbackSecret'>, instance: InstanceSpec): string {
   return renderCloudInit({
     instance_id: instance.instanceId,
     hostname: instance.subdomain,
     fqdn: instanceFqdn(instance.subdomain, deps.domain),
     callback_url: `${deps.apiPublicUrl}/api/instances/${instance.instanceId}/ready`,
+    failed_url: `${deps.apiPublicUrl}/api/instances/${instance.instanceId}/failed`,
+    ssh_allowed_cidrs: deps.catalog.sshAllowedCidrs.join(','),
     callback_token: callbackToken(deps.callbackSecret, instance.instanceId),
     gateway_port: String(GATEWAY_PORT),
   });

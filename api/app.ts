@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health';
 import { instanceRoutes } from './routes/instances';
 import { operationRoutes } from './routes/operations';
 import { readyRoutes } from './routes/ready';
+import { vpsOperationRoutes } from './routes/vps-operations';
 import { webhookRoutes } from './routes/webhooks';
 
 export type { ApiDeps } from './deps';
@@ -53,6 +54,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(readyRoutes(context, limits.perIpPerMinute));
   app.use(instanceRoutes(context));
   app.use(operationRoutes(context));
+  app.use(vpsOperationRoutes(context));
   app.use(webhookRoutes(context));
   app.use(catalogRoutes(context));
 

@@ -4,6 +4,7 @@
 // de-duplicates the provision request by its idempotency key.
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
+import type { Plan } from '../config/catalog';
 import type { Config } from '../config/env';
 import type { Database } from '../schema/db';
 import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
@@ -51,6 +52,8 @@ export function workflowInput(row: InstanceRow, config: Config): InstanceWorkflo
       region: row.region,
       subdomain: row.subdomain,
       sshKeys: row.sshKeys,
+      // Hetzner's automatic backups (+20 % of the server price) for the plans that include them.
+      ...(config.catalog.backups[row.plan as Plan] ? { backups: true } : {}),
     },
     readyTimeoutMs: config.provisionReadyTimeoutMs,
   };

@@ -3,6 +3,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteCo
 import type { z } from 'zod';
 import { ERROR_STATUS, type ErrorCode } from './errors';
 import { KEY_REUSED_MESSAGE } from './idempotency';
+import { vpsRoutes } from './openapi-vps';
 import { CatalogResponse } from './routes/catalog';
 import {
   CreateInstanceBody,
@@ -176,6 +177,7 @@ export const ROUTES: RouteConfig[] = [
     request: { params: OperationIdParams },
     responses: { 200: json(OperationView, 'The operation'), ...errors(...SIGNED_ERRORS, 'NOT_FOUND', 'UNAVAILABLE') },
   },
+  ...vpsRoutes({ json, errors, body, signed: SIGNED, signedErrors: SIGNED_ERRORS, writeErrors: WRITE_ERRORS }),
   {
     method: 'post',
     path: '/api/instances/{id}/ready',

@@ -1,5 +1,5 @@
-// The API's only door to Temporal: start an instance's entity workflow, signal it, signal a
-// provision's ready callback, and ping. Signals, not updates, so the API answers while every
+// The API's only door to Temporal: start an instance's entity workflow, signal it, signal what a
+// VPS reports (ready or failed) to the provision or rebuild waiting for it, and ping. Signals, not updates, so the API answers while every
 // worker is down: Temporal keeps the request until a worker picks it up.
 import {
   isGrpcDeadlineError,
@@ -11,9 +11,9 @@ import {
   type SignalDefinition,
   type WorkflowSignalWithStartOptions,
 } from '@temporalio/client';
-import type { InstanceWorkflowInput, OperationRequest, ReadyPayload } from '../workflows/domain';
-import { INSTANCE_WORKFLOW_TYPE, instanceWorkflowId, provisionWorkflowId } from '../workflows/ids';
-import { readySignal, requestOperationSignal } from '../workflows/messages';
+import type { InstanceWorkflowInput, OperationRequest, ReadyPayload, VmFailure } from '../workflows/domain';
+import { INSTANCE_WORKFLOW_TYPE, instanceWorkflowId } from '../workflows/ids';
+import { readySignal, requestOperationSignal, vmFailedSignal } from '../workflows/messages';
 import { instanceSearchAttributes } from '../workflows/search-attributes';
 
 export interface TemporalGateway {
@@ -24,11 +24,16 @@ export interface TemporalGateway {
   startInstance(input: InstanceWorkflowInput, provision: OperationRequest): Promise<void>;
   /** Signal `requestOperation` to `instance-<id>`. Throws EntityWorkflowGoneError if it is not running. */
   requestOperation(instanceId: string, request: OperationRequest): Promise<void>;
-  /** Signal `ready` to `instance-<id>/provision-1`; 'finished' when that workflow is no longer running. */
-  signalReady(instanceId: string, payload: ReadyPayload): Promise<'delivered' | 'finished'>;
+  /**
+   * Signal what the VPS reported (`ready`, or `vmFailed`) to the operation workflow waiting for it
+   * (a provision or a rebuild); 'finished' when that workflow is no longer running.
+   */
+  signalVm(workflowId: string, report: VmReport): Promise<'delivered' | 'finished'>;
   /** A cheap round trip to the frontend; throws when Temporal does not answer. */
   ping(): Promise<void>;
 }
+
+export type VmReport = { kind: 'ready'; payload: ReadyPayload } | { kind: 'failed'; payload: VmFailure };
 
 /** Temporal did not answer (down, unreachable, overloaded, deadline): the API says 503. */
 export class TemporalUnavailableError extends Error {
@@ -135,12 +140,13 @@ export function createTemporalGateway(client: WorkflowClientLike | Client, optio
       }
     },
 
-    async signalReady(instanceId, payload) {
+    async signalVm(workflowId, report) {
       try {
-        await bounded(() => c.workflow.getHandle(provisionWorkflowId(instanceId)).signal(readySignal, payload));
+        const handle = c.workflow.getHandle(workflowId);
+        await bounded(() => (report.kind === 'ready' ? handle.signal(readySignal, report.payload) : handle.signal(vmFailedSignal, report.payload)));
         return 'delivered';
       } catch (error) {
-        // Provision already finished (or timed out): a repeated callback is still acknowledged.
+        // The operation already finished (or timed out): a repeated callback is still acknowledged.
         if (error instanceof WorkflowNotFoundError) return 'finished';
         throw translate(error);
       }

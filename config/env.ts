@@ -2,7 +2,8 @@
 // refuses to run with a message that names every bad value, not just the first.
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/ids';
-import { DEFAULT_CATALOG, type Catalog } from './catalog';
+import { DEFAULT_CATALOG, DEFAULT_SNAPSHOT_RETENTION, DEFAULT_SSH_ALLOWED_CIDRS, type Catalog } from './catalog';
+import { parseCidrList } from './cidr-list';
 import { parsePayloadEncryption, type PayloadEncryptionKeys } from './payload-encryption';
 import { realProviderProblems } from './real-providers';
 import { DEFAULT_RESERVED_HOSTNAMES, parseReservedHostnames } from './reserved-hostnames';
@@ -103,6 +104,15 @@ const envSchema = z.object({
   PROVISION_READY_TIMEOUT: durationMs.default(15 * 60_000),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  SSH_ALLOWED_CIDRS: z
+    .string()
+    .default(DEFAULT_SSH_ALLOWED_CIDRS.join(','))
+    .transform((value, ctx) => {
+      const cidrs = parseCidrList(value);
+      if (typeof cidrs === 'string') ctx.addIssue({ code: 'custom', message: cidrs });
+      return typeof cidrs === 'string' ? [] : cidrs;
+    }),
+  SNAPSHOT_RETENTION: z.coerce.number().int().min(1).max(50).default(DEFAULT_SNAPSHOT_RETENTION),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -194,7 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     workflowBundlePath: e.WORKFLOW_BUNDLE,
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
-    catalog: DEFAULT_CATALOG,
+    catalog: { ...DEFAULT_CATALOG, sshAllowedCidrs: e.SSH_ALLOWED_CIDRS, snapshotRetention: e.SNAPSHOT_RETENTION },
     payloadEncryption: encryption.keys,
   };
 }

@@ -7,6 +7,8 @@ const values = {
   fqdn: 'acme-42.hostflow.test',
   callback_url: 'http://127.0.0.1:2222/api/instances/6f1c2b1e-0000-4000-8000-000000000001/ready',
   callback_token: 'a'.repeat(64),
+  failed_url: "http://127.0.0.1:2222/api/instances/6f1c2b1e-0000-4000-8000-000000000001/failed",
+  ssh_allowed_cidrs: "0.0.0.0/0,::/0",
   gateway_port: '18789',
 };
 
