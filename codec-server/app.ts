@@ -58,7 +58,7 @@ export function createCodecServerApp(options: CodecServerOptions): express.Expre
       const done = await run(payloads);
       // The namespace does not choose a key (one key set per deployment); logged for the audit trail.
       options.logger.info({ op: name, namespace: req.get('x-namespace'), payloads: done.length }, 'codec request');
-      res.json(Payloads.toObject(Payloads.create({ payloads: done }), { bytes: String }));
+      res.json(Payloads.toObject(Payloads.create({ payloads: done }), { bytes: String, arrays: true }));
     };
   const decode = route('decode', (payloads) => options.codec.decode(payloads));
   const encode = route('encode', (payloads) => options.codec.encode(payloads));

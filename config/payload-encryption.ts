@@ -69,8 +69,8 @@ export function parsePayloadEncryption(env: PayloadEncryptionEnv): { keys?: Payl
 
   // With several keys the active one must be named: guessing would pick the wrong one mid-rotation.
   const activeKeyId = active || (keys.size === 1 ? [...keys.keys()][0] : undefined);
-  if (!activeKeyId) problems.push('PAYLOAD_ENCRYPTION_ACTIVE_KEY: required with more than one key (the id new payloads are encrypted with)');
-  else if (keys.size > 0 && !keys.has(activeKeyId)) problems.push(`PAYLOAD_ENCRYPTION_ACTIVE_KEY: "${activeKeyId}" is not one of the ids in ${source} (${[...keys.keys()].join(', ')})`);
+  if (!activeKeyId && keys.size > 1) problems.push('PAYLOAD_ENCRYPTION_ACTIVE_KEY: required with more than one key (the id new payloads are encrypted with)');
+  else if (activeKeyId && keys.size > 0 && !keys.has(activeKeyId)) problems.push(`PAYLOAD_ENCRYPTION_ACTIVE_KEY: "${activeKeyId}" is not one of the ids in ${source} (${[...keys.keys()].join(', ')})`);
 
   return problems.length > 0 || !activeKeyId ? { problems } : { keys: { keys, activeKeyId }, problems };
 }

@@ -58,6 +58,7 @@ describe('the codec server', () => {
 
     const answer = await request(open).post('/decode').set('Origin', UI).send({ payloads: [] });
     expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ payloads: [] });
     expect(answer.headers['access-control-allow-origin']).toBe(UI);
     const elsewhere = await request(open).post('/decode').set('Origin', 'https://evil.example').send({ payloads: [] });
     expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
