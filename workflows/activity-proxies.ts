@@ -47,11 +47,27 @@ const POLICIES = {
 
 /** Which activities each policy may run. */
 interface PolicyActivities {
-  shortCall: Pick<Activities, 'createServer' | 'ensureDnsRecord' | 'deleteDnsRecord' | 'checkResize'>;
-  longWait: Pick<Activities, 'waitForServerRunning' | 'stopServer' | 'startServer' | 'rebootServer' | 'changeServerType' | 'snapshotServer' | 'deleteServer'>;
+  shortCall: Pick<
+    Activities,
+    'createServer' | 'ensureDnsRecord' | 'deleteDnsRecord' | 'checkResize' | 'ensureSshKeys' | 'ensureFirewall' | 'deleteFirewall' | 'deleteUnusedSshKeys' | 'deleteSnapshot'
+  >;
+  longWait: Pick<
+    Activities,
+    | 'waitForServerRunning'
+    | 'stopServer'
+    | 'startServer'
+    | 'rebootServer'
+    | 'changeServerType'
+    | 'snapshotServer'
+    | 'deleteServer'
+    | 'enableBackup'
+    | 'rebuildServer'
+    | 'resetRootPassword'
+    | 'takeSnapshot'
+  >;
   dedupedNotice: Pick<Activities, 'sendEmail' | 'notifyBilling'>;
-  persistentUndo: Pick<Activities, 'deleteDnsRecord' | 'deleteServer'>;
-  dbWrite: Pick<Activities, 'recordTransition' | 'recordResources'>;
+  persistentUndo: Pick<Activities, 'deleteDnsRecord' | 'deleteServer' | 'deleteFirewall' | 'deleteUnusedSshKeys'>;
+  dbWrite: Pick<Activities, 'recordTransition' | 'recordResources' | 'armReadyCallback'>;
 }
 
 export type ActivityProxies = { [P in keyof PolicyActivities]: ReturnType<typeof proxyActivities<PolicyActivities[P]>> };

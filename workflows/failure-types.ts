@@ -19,6 +19,8 @@ export const FailureType = {
   ProvisionFailed: 'ProvisionFailed',
   CompensationFailed: 'CompensationFailed',
   ReadyTimeout: 'ReadyTimeout',
+  /** The VPS called back `failed`: its install did not come up (the reason is in the message). */
+  VmReportedFailure: 'VmReportedFailure',
   /** provision: the VPS is ready, the welcome e-mail or billing notice is not sent (details: ResumeAfterReady). */
   ReadyButNotNotified: 'ReadyButNotNotified',
 } as const;

@@ -2,4 +2,5 @@
 export { instanceWorkflow } from './instance-workflow';
 export { provisionWorkflow } from './provision-workflow';
 export { rebootWorkflow, resizeWorkflow, suspendWorkflow, unsuspendWorkflow } from './server-operations';
+export { deleteSnapshotWorkflow, rebuildWorkflow, resetPasswordWorkflow, snapshotWorkflow } from './server-care';
 export { terminateWorkflow } from './terminate-workflow';

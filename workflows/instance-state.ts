@@ -110,7 +110,7 @@ export class InstanceState {
   begin(request: OperationRequest): void {
     this.current = { request, fromStatus: this.status };
     this.resumeAfterReady = undefined;
-    this.status = TRANSITIONAL_STATUS[request.type];
+    this.status = TRANSITIONAL_STATUS[request.type] ?? this.status;
   }
 
   finish(result: { status: InstanceStatus; plan?: string; resources?: Resources; error?: string }): void {
@@ -186,7 +186,7 @@ export class InstanceState {
   private resumeFromAttention(): void {
     if (!this.current) throw new Error('nothing to resume');
     this.attention = undefined;
-    this.status = TRANSITIONAL_STATUS[this.current.request.type];
+    this.status = TRANSITIONAL_STATUS[this.current.request.type] ?? this.current.fromStatus;
   }
 
   /** The status an operation that gave up leaves behind: where it started (a provision: failed). */

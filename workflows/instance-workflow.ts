@@ -118,13 +118,15 @@ async function runOperation(entity: Entity, request: OperationRequest): Promise<
 async function recordSuccess({ state, readModel, view }: Entity, request: OperationRequest, outcome: OperationOutcome): Promise<void> {
   state.finish({ status: outcome.status, plan: outcome.plan, resources: outcome.resources });
   view.show('');
-  const message = outcome.noop ? `${request.type}: nothing to do, ${outcome.noop}` : `${request.type} succeeded`;
+  const where = outcome.fellBackFrom ? ` in ${outcome.resources.location} (${outcome.fellBackFrom} had no capacity)` : '';
+  const message = outcome.noop ? `${request.type}: nothing to do, ${outcome.noop}` : `${request.type} succeeded${where}`;
   await readModel.write(request, 'succeeded', { kind: 'operation.succeeded', message }, {
     plan: state.plan,
     resources: outcome.resources,
     currentOperationId: null,
     lastError: null,
     openclawVersion: outcome.ready?.openclawVersion,
+    ...(outcome.snapshots ? { snapshots: outcome.snapshots } : {}),
   });
 }
 

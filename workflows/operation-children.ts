@@ -6,6 +6,7 @@ import { operationWorkflowId } from './ids';
 import type { InstanceState } from './instance-state';
 import { provisionWorkflow } from './provision-workflow';
 import { instanceSearchAttributes } from './search-attributes';
+import { deleteSnapshotWorkflow, rebuildWorkflow, resetPasswordWorkflow, snapshotWorkflow } from './server-care';
 import { rebootWorkflow, resizeWorkflow, suspendWorkflow, unsuspendWorkflow } from './server-operations';
 import type { OperationType } from './statuses';
 import { operationSummary } from './summaries';
@@ -18,6 +19,10 @@ const OPERATION_WORKFLOWS: Record<OperationType, (input: OperationInput) => Prom
   resize: resizeWorkflow,
   reboot: rebootWorkflow,
   terminate: terminateWorkflow,
+  rebuild: rebuildWorkflow,
+  reset_password: resetPasswordWorkflow,
+  snapshot: snapshotWorkflow,
+  delete_snapshot: deleteSnapshotWorkflow,
 };
 
 export class OperationChildren {

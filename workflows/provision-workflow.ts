@@ -1,66 +1,34 @@
 // provision: server with cloud-init → DNS A record → wait for the VPS's ready callback → welcome
-// e-mail → billing. If anything fails before the VPS is ready (or a terminate cancels it), the
-// DNS record and the server are removed again, so nothing billable is left behind.
-import { ActivityCancellationType, ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler } from '@temporalio/workflow';
+// e-mail → billing. If anything fails before the VPS is ready (it reports `failed`, it never
+// answers, or a terminate cancels it), what was built is removed again in reverse order, so
+// nothing billable is left behind.
+import { ApplicationFailure, CancellationScope, isCancellation, setCurrentDetails } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome, ReadyPayload, Resources, ResumeAfterReady } from './domain';
-import { readySignal } from './messages';
 import { describeFailure, FailureType } from './failures';
+import { serverName } from './ids';
+import { buildServer, type BuildReport } from './provision-steps';
 import { revisionOf, togetherFromRevision2 } from './revisions';
 import { minutes } from './summaries';
-import { serverName } from './ids';
+import { listenForVm } from './vm-callback';
 
 export async function provisionWorkflow(input: OperationInput): Promise<OperationOutcome> {
-  let ready: ReadyPayload | undefined;
-  setHandler(readySignal, (payload) => {
-    ready ??= payload;
-  });
-
+  const vm = listenForVm();
   // A retry after `attention` of a provision whose VPS was already ready: the VPS calls back
   // once, so waiting again would time out and roll back a working server. Finish the rest.
   if (input.resumeAfterReady) return finishReady(input, input.resumeAfterReady.resources, input.resumeAfterReady.ready);
 
   const resources: Resources = {};
+  let report: BuildReport = {};
   try {
-    await createServerAndName(input, resources);
+    report = await buildServer(input, resources);
     const timeout = input.timings.readyTimeoutMs;
     setCurrentDetails(`Waiting for the VPS to call back ready (up to ${minutes(timeout)})`);
-    if (!(await condition(() => ready !== undefined, timeout, { summary: `wait for ready, ${minutes(timeout)}` }))) {
-      throw ApplicationFailure.create({
-        type: FailureType.ReadyTimeout,
-        nonRetryable: true,
-        message: `Server ${resources.serverId} (${resources.ipAddress}) did not call back ready within ${minutes(timeout)}: cloud-init failed or the VPS cannot reach the API.`,
-      });
-    }
+    await vm.wait(timeout, `Server ${resources.serverId} (${resources.ipAddress})`);
   } catch (error) {
     await rollBack(input, resources, error);
   }
-  return finishReady(input, resources, ready ?? {});
-}
-
-/** Create the server, wait for it to run, point the instance's name at it; fills `resources` as it
- * goes, so a rollback knows what exists. From revision 3 the read model learns the server and its
- * record here (one visible step), before the wait for ready. */
-async function createServerAndName(input: OperationInput, resources: Resources): Promise<void> {
-  const { instance } = input;
-  const { shortCall, longWait, dbWrite } = activitiesFor(input.timings);
-  // From revision 3 a terminate that cancels the provision waits for a step in flight to end, so
-  // the rollback never runs while a create may still add a server or a record it would miss.
-  const step = (summary: string) => ({ summary, ...(revisionOf(input) >= 3 ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}) });
-  setCurrentDetails(`Creating server ${serverName(instance)}`);
-  const created = await shortCall.createServer.executeWithOptions(step(`create server ${serverName(instance)}`), [{ instance }]);
-  Object.assign(resources, { serverId: created.serverId, ipAddress: created.ipAddress, serverType: created.serverType, location: created.location });
-  await longWait.waitForServerRunning.executeWithOptions(step(`wait for server ${created.serverId} to start`), [
-    { instance, serverId: created.serverId!, createActionId: created.createActionId },
-  ]);
-  setCurrentDetails(`Creating DNS record ${instance.subdomain} → ${created.ipAddress}`);
-  const { dnsRecordId } = await shortCall.ensureDnsRecord.executeWithOptions(step(`create DNS A record ${instance.subdomain} → ${created.ipAddress}`), [
-    { instance, ipAddress: created.ipAddress! },
-  ]);
-  resources.dnsRecordId = dnsRecordId;
-  if (revisionOf(input) >= 3) {
-    await dbWrite.recordResources.executeWithOptions(step(`record server ${created.serverId} and DNS record`), [{ instanceId: instance.instanceId, resources: { ...resources } }]);
-  }
+  return { ...(await finishReady(input, resources, vm.ready ?? {})), ...report };
 }
 
 /** The VPS is up: from here a failure goes to an operator (attention), never deletes a working server. */
@@ -104,6 +72,10 @@ async function rollBack(input: OperationInput, resources: Resources, error: unkn
         { summary: `roll back: delete server ${serverName(instance)}` },
         [{ instance, serverId: resources.serverId }],
       );
+      if (revisionOf(input) >= 3) {
+        await persistentUndo.deleteFirewall.executeWithOptions({ summary: `roll back: delete firewall of ${serverName(instance)}` }, [{ instance }]);
+        await persistentUndo.deleteUnusedSshKeys.executeWithOptions({ summary: 'roll back: delete SSH keys no server uses' }, [{ instance }]);
+      }
       await dedupedNotice.notifyBilling.executeWithOptions({ summary: 'notify billing: provision failed' }, [
         { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provision_failed', status: 'failed', detail: reason },
       ]);

@@ -1,48 +1,10 @@
 // suspend, unsuspend, resize and reboot: the operations on an existing server.
 // Each is a child workflow of the instance, so the Web UI shows every step of each one.
-import { ApplicationFailure, setCurrentDetails } from '@temporalio/workflow';
+import { setCurrentDetails } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome } from './domain';
-import { FailureType } from './failure-types';
-import { togetherFromRevision2 } from './revisions';
 import { serverName } from './ids';
-
-/** The instance's server. The entity only runs these on an instance that has one; if the read of
- * it was lost, the operation goes to `attention` naming the instance, without calling Hetzner. */
-function serverOf(input: OperationInput): number {
-  const { serverId } = input.resources;
-  if (serverId !== undefined) return serverId;
-  const { instance } = input;
-  throw ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    nonRetryable: true,
-    message: `Instance ${instance.instanceId} has no server recorded. Check the Hetzner console; "skip" leaves the instance as it was, "abort" terminates it.`,
-  });
-}
-
-async function tellCustomerAndBilling(input: OperationInput, email: 'suspended' | 'unsuspended' | undefined, event: string, status: string): Promise<void> {
-  const { instance, operation } = input;
-  const { dedupedNotice } = activitiesFor(input.timings);
-  const sendEmail = () => dedupedNotice.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email! }]);
-  const notifyBilling = () =>
-    dedupedNotice.notifyBilling.executeWithOptions({ summary: `notify billing: ${event}` }, [
-      { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status },
-    ]);
-  await togetherFromRevision2(input, email ? [sendEmail, notifyBilling] : [notifyBilling]);
-}
-
-function stop(input: OperationInput, serverId: number) {
-  const { instance } = input;
-  const graceMs = input.timings.shutdownGraceMs;
-  return activitiesFor(input.timings).longWait.stopServer.executeWithOptions({ summary: `shut down ${serverName(instance)} (power off after ${Math.round(graceMs / 1000)} s)` }, [
-    { instance, serverId, gracefulTimeoutMs: graceMs },
-  ]);
-}
-
-function start(input: OperationInput, serverId: number) {
-  const { instance } = input;
-  return activitiesFor(input.timings).longWait.startServer.executeWithOptions({ summary: `power on ${serverName(instance)}` }, [{ instance, serverId }]);
-}
+import { serverOf, start, stop, tellCustomerAndBilling } from './server-steps';
 
 export async function suspendWorkflow(input: OperationInput): Promise<OperationOutcome> {
   setCurrentDetails(`Shutting down ${serverName(input.instance)}`);

@@ -9,6 +9,10 @@ const TITLES: Record<OperationType, string> = {
   resize: 'Resize',
   reboot: 'Reboot',
   terminate: 'Terminate',
+  rebuild: 'Rebuild',
+  reset_password: 'Reset root password of',
+  snapshot: 'Snapshot',
+  delete_snapshot: 'Delete a snapshot of',
 };
 
 export function operationSummary(type: OperationType, instance: InstanceSpec, target?: string): string {

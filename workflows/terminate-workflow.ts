@@ -1,5 +1,6 @@
 // terminate: optional snapshot → delete the DNS record → delete the server (every server carrying
-// the instance's label) → e-mail and billing (revision 1 deleted the server first). Safe to run from any state, including after a
+// the instance's label) → from revision 3 its firewall and the SSH keys no server of the customer
+// uses → e-mail and billing (revision 1 deleted the server first). Safe to run from any state, including after a
 // failed or half-rolled-back provision: each step treats "already gone" as done.
 import { setCurrentDetails } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
@@ -19,7 +20,13 @@ export async function terminateWorkflow(input: OperationInput): Promise<Operatio
   setCurrentDetails(`Deleting ${serverName(instance)} and its DNS record`);
   const deleteServer = () => longWait.deleteServer.executeWithOptions({ summary: `delete server ${serverName(instance)}` }, [{ instance, serverId: resources.serverId }]);
   const deleteDnsRecord = () => shortCall.deleteDnsRecord.executeWithOptions({ summary: `delete DNS record ${instance.subdomain}` }, [{ instance }]);
-  if (revisionOf(input) >= 2) {
+  if (revisionOf(input) >= 3) {
+    await deleteDnsRecord();
+    await deleteServer();
+    // The firewall and the customer's keys go only once the server no longer uses them.
+    await shortCall.deleteFirewall.executeWithOptions({ summary: `delete firewall of ${serverName(instance)}` }, [{ instance }]);
+    await shortCall.deleteUnusedSshKeys.executeWithOptions({ summary: 'delete SSH keys no server of the customer uses' }, [{ instance }]);
+  } else if (revisionOf(input) >= 2) {
     await deleteDnsRecord();
     await deleteServer();
   } else {

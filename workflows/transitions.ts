@@ -4,14 +4,19 @@ import type { InstanceStatus, OperationType } from './statuses';
 
 export type Verdict = { kind: 'run' } | { kind: 'noop'; reason: string } | { kind: 'reject'; reason: string };
 
-/** The status an instance shows while each operation runs. */
-export const TRANSITIONAL_STATUS: Record<OperationType, InstanceStatus> = {
+/** The status an instance shows while each operation runs; undefined: it keeps the one it had
+ * (a password reset or a snapshot changes nothing the customer would call a state). */
+export const TRANSITIONAL_STATUS: Record<OperationType, InstanceStatus | undefined> = {
   provision: 'provisioning',
   suspend: 'suspending',
   unsuspend: 'resuming',
   resize: 'resizing',
   reboot: 'rebooting',
   terminate: 'terminating',
+  rebuild: 'rebuilding',
+  reset_password: undefined,
+  snapshot: undefined,
+  delete_snapshot: undefined,
 };
 
 const ALLOWED_FROM: Record<Exclude<OperationType, 'provision' | 'terminate'>, readonly InstanceStatus[]> = {
@@ -19,6 +24,10 @@ const ALLOWED_FROM: Record<Exclude<OperationType, 'provision' | 'terminate'>, re
   unsuspend: ['suspended'],
   resize: ['running', 'suspended'],
   reboot: ['running'],
+  rebuild: ['running', 'suspended'],
+  reset_password: ['running', 'suspended'],
+  snapshot: ['running', 'suspended'],
+  delete_snapshot: ['running', 'suspended'],
 };
 
 /** Already where the operation would take it: succeed without touching the server. */

@@ -45,7 +45,15 @@ const PROVIDER_ACTIVITIES: readonly ActivityName[] = [
   'checkResize',
   'changeServerType',
   'snapshotServer',
+  'enableBackup',
+  'rebuildServer',
+  'resetRootPassword',
+  'takeSnapshot',
+  'deleteSnapshot',
 ];
+
+/** The customer's access at Hetzner (revision 3): SSH keys and the instance's firewall, asserted on their own. */
+export const ACCESS_ACTIVITIES: readonly ActivityName[] = ['ensureSshKeys', 'ensureFirewall', 'deleteFirewall', 'deleteUnusedSshKeys'];
 
 export interface StubCall {
   activity: ActivityName;
@@ -173,6 +181,19 @@ export class Stubs {
       notifyBilling: stub('notifyBilling', () => 'sent' as const),
       recordTransition: stub('recordTransition', () => undefined),
       recordResources: stub('recordResources', () => undefined),
+      armReadyCallback: stub('armReadyCallback', () => undefined),
+      ensureSshKeys: stub('ensureSshKeys', ({ instance }) => ({ sshKeyIds: instance.sshKeys.map((_, i) => 9000 + i), fingerprints: instance.sshKeys.map((_, i) => `fp:${i}`) })),
+      ensureFirewall: stub('ensureFirewall', ({ instance }) => ({ firewallId: 7000 + (instance.instanceId.charCodeAt(0) % 100) })),
+      deleteFirewall: stub('deleteFirewall', () => ({ deleted: [7000] })),
+      deleteUnusedSshKeys: stub('deleteUnusedSshKeys', () => ({ deleted: [] })),
+      enableBackup: stub('enableBackup', () => 'enabled' as const),
+      rebuildServer: stub('rebuildServer', ({ image }) => ({ image })),
+      resetRootPassword: stub('resetRootPassword', () => ({ sent: true as const })),
+      takeSnapshot: stub('takeSnapshot', ({ serverId, description }) => ({
+        imageId: serverId + 600_000,
+        snapshots: [{ imageId: serverId + 600_000, description: description ?? 'snapshot', createdAt: '2026-11-29T00:00:00.000Z' }],
+      })),
+      deleteSnapshot: stub('deleteSnapshot', () => ({ snapshots: [] })),
     };
   }
 }
@@ -251,6 +272,13 @@ export class TestInstance {
   /** Every stub call for this instance, failed attempts included. */
   calls(): StubCall[] {
     return this.harness.stubs.of(this.id).calls;
+  }
+
+  /** The SSH-key and firewall steps, in order. */
+  accessCalls(): ActivityName[] {
+    return this.calls()
+      .map((c) => c.activity)
+      .filter((a) => ACCESS_ACTIVITIES.includes(a));
   }
 
   /** The provider activities called, in order (Hetzner and DNS; one at a time by design). */
