@@ -2,9 +2,9 @@
 // firewall per instance, location fallback, a VM that reports a failed install) and what a panel
 // offers on it (rebuild, root password reset, snapshots, restore by rebuild) — through the signed
 // API, the workflows and the sandbox providers, with nothing left behind.
-import { generateKeyPairSync } from 'node:crypto';
 import { billingEvents, createInstance, getInstance, leftovers, operationsOf, untilOperationDone, untilStatus, type Created } from '../support/lifecycle';
 import { historyText, instanceWorkflowIds } from '../support/histories';
+import { sshKeyLine } from '../support/ssh-keys';
 import { mailsTo, serversOf } from '../support/world';
 import { eventually, startStack, type Stack } from '../support/stack';
 
@@ -13,14 +13,6 @@ beforeAll(async () => {
   stack = await startStack();
 });
 afterAll(() => stack?.close());
-
-/** A fresh OpenSSH ed25519 public key line: "ssh-ed25519 <base64 blob> comment". */
-function sshKeyLine(comment: string): string {
-  const der = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' });
-  const raw = der.subarray(der.length - 32);
-  const field = (bytes: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
-  return `ssh-ed25519 ${Buffer.concat([field(Buffer.from('ssh-ed25519')), field(raw)]).toString('base64')} ${comment}`;
-}
 
 interface SandboxKey {
   id: number;

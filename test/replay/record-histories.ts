@@ -17,6 +17,7 @@ import { createInstance, getInstance, requestOperation, untilEntity, untilOperat
 import { eventually, startStack, type Stack } from '../support/stack';
 import { instanceWorkflowIds } from '../support/histories';
 import { TEST_KEY_A } from '../support/encrypted-histories';
+import { sshKeyLine } from '../support/ssh-keys';
 import { findOrInstallTemporalCli } from '../../scripts/lib/temporal-cli';
 
 export const HISTORIES_DIR = path.join(__dirname, '..', 'histories');
@@ -79,6 +80,25 @@ async function attentionRetryThenAbort(stack: Stack): Promise<void> {
   await save(stack, 'attention-retry-abort', created.id);
 }
 
+/** Revision 3's customer access and the panel operations: keys, firewall, snapshot, restore, password. */
+async function vpsFeatures(stack: Stack): Promise<void> {
+  const created = await createInstance(stack, { ssh_keys: [sshKeyLine('recorder@laptop')] });
+  await untilStatus(stack, created.id, 'running');
+  const post = async (path: string, body?: Record<string, unknown>) => {
+    const answer = await stack.call('POST', `/api/instances/${created.id}/${path}`, body);
+    await untilOperationDone(stack, created.id, answer.body.operation.id);
+  };
+  await post('snapshots', { description: 'recorded' });
+  const [snapshot] = (await stack.call('GET', `/api/instances/${created.id}/snapshots`)).body.snapshots as { id: number }[];
+  await post('rebuild', { snapshot_id: snapshot!.id });
+  await post('reset-password');
+  const removed = await stack.call('DELETE', `/api/instances/${created.id}/snapshots/${snapshot!.id}`);
+  await untilOperationDone(stack, created.id, removed.body.operation.id);
+  await untilOperationDone(stack, created.id, (await requestOperation(stack, created.id, 'terminate')).id);
+  await untilStatus(stack, created.id, 'terminated');
+  await save(stack, 'vps-features', created.id);
+}
+
 async function main(): Promise<void> {
   mkdirSync(encrypted ? ENCRYPTED_HISTORIES_DIR : HISTORIES_DIR, { recursive: true });
   await globalSetup();
@@ -94,6 +114,7 @@ async function main(): Promise<void> {
     await fullLifecycle(stack);
     await terminateDuringProvision(stack);
     await attentionRetryThenAbort(stack);
+    await vpsFeatures(stack);
   } finally {
     await stack?.close();
     await globalTeardown();

@@ -31,25 +31,32 @@ async function replayAll(workflowBundle: { codePath: string } | { code: string }
 describe('replaying recorded histories', () => {
   it('has histories of every operation type to replay', () => {
     const files = recorded().map((r) => r.workflowId).join('\n');
-    for (const type of ['instance--', 'provision-', 'suspend-', 'unsuspend-', 'resize-', 'reboot-', 'terminate-']) expect(files).toContain(type);
+    for (const type of ['instance--', 'provision-', 'suspend-', 'unsuspend-', 'resize-', 'reboot-', 'terminate-', 'rebuild-', 'reset_password-', 'snapshot-', 'delete_snapshot-']) {
+      expect(files).toContain(type);
+    }
   });
 
-  it('holds entities recorded before the operation-revision-2 patch and after it', () => {
-    // Entities live for months: both code paths behind workflows/instance-workflow.ts's patch must replay.
+  it('holds every generation: before the operation-revision-2 patch, children at revision 2, and at revision 3', () => {
+    // Entities live for months: both code paths behind workflows/instance-workflow.ts's patch must
+    // replay, and children of every revision (workflows/revisions.ts) an entity may still start.
     const histories = recorded();
+    const generation = (r: (typeof histories)[number]) =>
+      r.workflowId.startsWith('before-operation-revision-2--') ? 'before-patch' : r.workflowId.startsWith('before-revision-3--') ? 'revision-2' : 'current';
     const entities = histories.filter((r) => /--instance--[0-9a-f]+\.json$/.test(r.workflowId));
     const patchedRun = (r: (typeof entities)[number]) =>
       r.history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch') ?? false;
-    expect(entities.filter((r) => r.workflowId.startsWith('before-operation-revision-2--')).map(patchedRun)).toEqual([false, false, false]);
-    expect(entities.filter((r) => !r.workflowId.startsWith('before-operation-revision-2--')).map(patchedRun)).toEqual([true, true, true]);
-    // Children take the revision from their input (workflows/revisions.ts): both kinds are here too.
     const revisionOf = (r: (typeof entities)[number]) => {
       const data = r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
       return (JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { revision?: number }).revision ?? 1;
     };
     const children = histories.filter((r) => !entities.includes(r));
-    expect(new Set(children.filter((r) => r.workflowId.startsWith('before-operation-revision-2--')).map(revisionOf))).toEqual(new Set([1]));
-    expect(new Set(children.filter((r) => !r.workflowId.startsWith('before-operation-revision-2--')).map(revisionOf))).toEqual(new Set([2]));
+    const expected = { 'before-patch': { patched: false, revision: 1 }, 'revision-2': { patched: true, revision: 2 }, current: { patched: true, revision: 3 } };
+    for (const [name, { patched, revision }] of Object.entries(expected)) {
+      const ofGeneration = entities.filter((r) => generation(r) === name);
+      expect(ofGeneration.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(ofGeneration.map(patchedRun))).toEqual(new Set([patched]));
+      expect(new Set(children.filter((r) => generation(r) === name).map(revisionOf))).toEqual(new Set([revision]));
+    }
   });
 
   it('replays every recorded history on the current workflow code', async () => {
