@@ -22,7 +22,8 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ worker: false });
+  // In-process API: the last test reads its metrics registry (stack.apiMetrics), even with HOSTFLOW_TEST_REPLICAS.
+  stack = await startStack({ worker: false, api: 'in-process' });
   metricsAddress = `127.0.0.1:${await freePort()}`;
   const root = path.resolve(__dirname, '..', '..');
   worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'main.ts')], {

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres } from '../../schema/embedded-postgres';
 import { runMigrations } from '../../schema/migrate';
 import { createThrowawayDatabase } from '../../schema/throwaway-database';
 import { startTemporalDevServer } from '../../scripts/lib/temporal-dev-server';
+import { startClusterForTests } from './cluster';
 import { writeWorkflowBundle } from '../../scripts/lib/workflow-bundle';
 import { WORKFLOWS_PATH } from '../../workers/worker';
 
@@ -22,7 +23,10 @@ export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[test setup] ${line}\n`);
 
   const [temporal, database, bundlePath] = await Promise.all([
-    startTemporalDevServer({ ports: 'random', dbFile: null, log: process.env.HOSTFLOW_TEST_VERBOSE ? log : undefined }),
+    // HOSTFLOW_TEST_TEMPORAL=cluster: the real server on Postgres (4 shards, databases of this run).
+    process.env.HOSTFLOW_TEST_TEMPORAL === 'cluster'
+      ? startClusterForTests(log)
+      : startTemporalDevServer({ ports: 'random', dbFile: null, log: process.env.HOSTFLOW_TEST_VERBOSE ? log : undefined }),
     testDatabase(running),
     bundleOnce(),
   ]);

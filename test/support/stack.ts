@@ -21,6 +21,7 @@ import { openDatabase, type DatabaseHandle } from '../../schema/db';
 import { sandboxProviderEnv, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { createHostflowWorker } from '../../workers/worker';
+import { replicaCount, startApiReplicas, startWorkerReplicas, type WorkerReplicas } from './replicas';
 
 export const TEST_API_KEY = 'test-key';
 export const TEST_API_SECRET = 'test-secret-0123456789abcdef';
@@ -42,6 +43,8 @@ export interface StackOptions {
   /** The SDK runtime's log level for the file (installed once per file; default WARN). ERROR hides
    * the "Activity failed" warning of every retried attempt, for tests that inject thousands. */
   runtimeLogLevel?: 'WARN' | 'ERROR';
+  /** 'in-process': never the API processes of HOSTFLOW_TEST_REPLICAS (tests that read `apiMetrics`). */
+  api?: 'in-process';
   /** Payload encryption (PAYLOAD_ENCRYPTION_KEYS and _ACTIVE_KEY). Default: this process's own
    * settings, so `PAYLOAD_ENCRYPTION_KEYS=… npx jest <folder>` runs any suite encrypted. */
   payloadEncryption?: { keys: string; activeKey: string };
@@ -148,12 +151,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.apiRateLimits ? { rateLimits: options.apiRateLimits } : {}),
   });
   apiServer.removeAllListeners('request');
-  apiServer.on('request', app);
+  // HOSTFLOW_TEST_REPLICAS=2 (CI's cluster run): real API processes behind this URL, unless the
+  // test injects knobs only the in-process API takes.
+  const replicas = replicaCount();
+  const apiReplicas = replicas > 1 && !options.entity && !options.apiRateLimits && options.api !== 'in-process'
+    ? await startApiReplicas(replicas, configEnv, temporal)
+    : undefined;
+  apiServer.on('request', apiReplicas?.proxy ?? app);
 
   let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
+  let workerReplicas: WorkerReplicas | undefined;
   const startWorker: Stack['startWorker'] = async (startOptions = {}) => {
-    if (worker) return;
-    const workerConfig = startOptions.env ? loadConfig({ ...configEnv, ...startOptions.env }) : config;
+    if (worker || workerReplicas) return;
+    const workerEnv = { ...configEnv, ...startOptions.env };
+    const workerConfig = startOptions.env ? loadConfig(workerEnv) : config;
+    if (replicas > 1) {
+      workerReplicas = await startWorkerReplicas(replicas, { env: workerEnv, temporal }, env('HOSTFLOW_TEST_WORKFLOW_BUNDLE'));
+      return;
+    }
     const workerConnection = await NativeConnection.connect({ address: temporal.address });
     const w = await createHostflowWorker({
       connection: workerConnection,
@@ -166,6 +181,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     worker = { worker: w, running: w.run(), connection: workerConnection };
   };
   const stopWorker = async () => {
+    await workerReplicas?.stop();
+    workerReplicas = undefined;
     if (!worker) return;
     const { worker: w, running, connection: c } = worker;
     worker = undefined;
@@ -209,6 +226,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async close() {
       await stopWorker();
       await close(apiServer);
+      await apiReplicas?.close();
       await close(billing);
       await connection.close();
       await database.close();
