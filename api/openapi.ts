@@ -219,6 +219,13 @@ export const ROUTES: RouteConfig[] = [
     summary: 'Temporal and Postgres reachability',
     responses: { 200: json(HealthResponse, 'Both answer'), 503: json(HealthResponse, 'Temporal or Postgres is down') },
   },
+  {
+    method: 'get',
+    path: '/api/health/live',
+    operationId: 'liveness',
+    summary: 'Liveness: the process serves HTTP (checks neither Temporal nor Postgres)',
+    responses: { 200: json(HealthResponse.pick({ status: true }).meta({ id: 'Liveness' }), 'Alive') },
+  },
 ];
 
 export function buildOpenApiDocument(options: { serverUrl?: string } = {}): ReturnType<OpenApiGeneratorV31['generateDocument']> {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/ids';
 import { DEFAULT_CATALOG, DEFAULT_SNAPSHOT_RETENTION, DEFAULT_SSH_ALLOWED_CIDRS, type Catalog } from './catalog';
 import { parseCidrList } from './cidr-list';
+import { withFileSecrets } from './file-secrets';
 import { parsePayloadEncryption, type PayloadEncryptionKeys } from './payload-encryption';
 import { realProviderProblems } from './real-providers';
 import { DEFAULT_RESERVED_HOSTNAMES, parseReservedHostnames } from './reserved-hostnames';
@@ -160,7 +161,11 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
+  // NAME_FILE=/run/secrets/... for any setting (config/file-secrets.ts).
+  const fileNames = [...Object.keys(envSchema.shape), ...Object.keys(rawEnv).filter((k) => /^PAYLOAD_ENCRYPTION_\w+_FILE$/.test(k)).map((k) => k.slice(0, -5))];
+  const { env, problems: fileProblems } = withFileSecrets(rawEnv, fileNames);
+  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
   const parsed = envSchema.safeParse(env);
   const encryption = parsePayloadEncryption(env);
   if (!parsed.success) {

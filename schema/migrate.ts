@@ -7,10 +7,21 @@ import postgres from 'postgres';
 
 export const MIGRATIONS_FOLDER = path.join(__dirname, 'migrations');
 
+/** The session-level advisory lock every migrator holds while it migrates (pg_advisory_lock's key). */
+export const MIGRATION_LOCK_KEY = 'hostflow.migrations';
+
 export async function runMigrations(databaseUrl: string): Promise<void> {
+  // One connection: the advisory lock belongs to the session that drizzle's migrator then uses.
+  // Two replicas (or two one-shot jobs) starting at once: the second waits here, then finds
+  // nothing left to apply, instead of both running the same CREATE TABLE.
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_FOLDER });
+    await sql`select pg_advisory_lock(hashtext(${MIGRATION_LOCK_KEY}))`;
+    try {
+      await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_FOLDER });
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${MIGRATION_LOCK_KEY}))`.catch(() => undefined);
+    }
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -11,12 +11,15 @@ import { buildActivityDeps } from './activity-deps';
 import { createWorkerLogger, WorkerLogger } from './logging';
 import { workerMetricsAddress, workerRuntimeOptions } from './metrics';
 import { createHostflowWorker } from './worker';
+import { serveWorkerHealth, workerHealthAddress, workerIdentity } from './health';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createWorkerLogger(config.logLevel);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set: the worker needs the Postgres read model (npm start sets it for the embedded one).');
   const metricsAddress = workerMetricsAddress();
+  const healthAddress = workerHealthAddress();
+  const identity = workerIdentity();
   // Before any connection or worker exists: the runtime is created once per process.
   Runtime.install(workerRuntimeOptions({ logger: new WorkerLogger(log), metricsAddress }));
   const target = temporalTarget();
@@ -27,6 +30,7 @@ async function main(): Promise<void> {
       connection,
       namespace: target.namespace,
       taskQueue: config.taskQueue,
+      identity,
       maxCachedWorkflows: config.maxCachedWorkflows,
       dataConverter: hostflowDataConverter(config.payloadEncryption),
       deps: buildActivityDeps(config, database.db),
@@ -37,7 +41,14 @@ async function main(): Promise<void> {
       { task_queue: config.taskQueue, temporal: target.address, namespace: target.namespace, payload_encryption: config.payloadEncryption ? `on (key ${config.payloadEncryption.activeKeyId})` : 'off', metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
       'worker polling',
     );
-    await worker.run();
+    // Liveness/readiness for an orchestrator (WORKER_HEALTH_ADDRESS; off by default).
+    const health = healthAddress ? await serveWorkerHealth(worker, connection, healthAddress) : undefined;
+    log.info({ identity, health: health ? `${health.url}/livez, ${health.url}/readyz` : 'off' }, 'worker identity');
+    try {
+      await worker.run();
+    } finally {
+      await health?.close();
+    }
   } finally {
     await connection.close();
     await database.close();

@@ -36,6 +36,12 @@ async function timed(probe: () => Promise<unknown>, onError: (error: unknown) =>
 
 export function healthRoutes({ deps }: RouteContext): Router {
   const router = Router();
+  // Liveness for an orchestrator: answers while the process serves HTTP, touching neither Temporal
+  // nor Postgres (a database outage must not get every API replica restarted). Readiness is
+  // /api/health below.
+  router.get('/api/health/live', (_req, res) => {
+    res.status(200).set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
   router.get('/api/health', async (req, res) => {
     const [temporal, postgres] = await Promise.all([
       timed(() => deps.temporal.ping(), (err) => req.log.warn({ err }, 'health: Temporal is down')),
