@@ -2,6 +2,7 @@
 // shows a naive create-then-retry making two servers): the provider answered nothing, Temporal
 // retries the activity, and exactly one server, one record, no leftovers come out of it.
 import { eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
 import { createActivities, type Activities } from '../../activities';
 import { instances } from '../../schema/tables';
 import type { InstanceSpec } from '../../workflows/domain';
@@ -19,7 +20,8 @@ afterEach(() => stack.sandbox.reset());
 afterAll(() => stack?.close());
 
 let n = 0;
-const instance = (): InstanceSpec => ({ instanceId: `idem-${++n}-${Date.now()}`, customerId: '9', serviceId: '9', plan: 'starter', region: 'eu-helsinki', subdomain: `idem-${n}-${Date.now()}`, sshKeys: [] });
+// Instance ids are UUIDs: the DNS ownership marker (activities/dns-ownership.ts) names one.
+const instance = (): InstanceSpec => ({ instanceId: randomUUID(), customerId: '9', serviceId: '9', plan: 'starter', region: 'eu-helsinki', subdomain: `idem-${++n}-${Date.now()}`, sshKeys: [] });
 
 /** The row the API writes when it accepts the instance, so the activities have one to update. */
 async function insertInstanceRow(spec: InstanceSpec): Promise<void> {
