@@ -7,7 +7,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'bench/results/**', 'test/contract/go/**', '.data/**', 'schema/migrations/**', '*.config.js'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bench/results/**', 'test/contract/go/**', '.data/**', 'schema/migrations/**', '*.config.js'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
