@@ -74,61 +74,8 @@ async function writeInstance(db: Database, body: CreateInstanceBody, context: Cr
   const hash = requestHash('create', body);
   try {
     return await db.transaction(async (tx) => {
-      if (context.idempotencyKey !== undefined) {
-        // Serialises creates that share a key, so "same key, other body" is caught even when
-        // both arrive at once.
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`hostflow:create:${context.idempotencyKey}`}, 0))`);
-        const [previous] = await tx
-          .select()
-          .from(operations)
-          .where(and(eq(operations.type, 'provision'), eq(operations.idempotencyKey, context.idempotencyKey)))
-          .limit(1);
-        if (previous) {
-          assertSameRequest(previous.requestHash, hash);
-          const [instance] = await tx.select().from(instances).where(eq(instances.id, previous.instanceId)).limit(1);
-          if (instance) return { instance, operation: previous, created: false };
-        }
-      }
-
-      const id = randomUUID();
-      const [inserted] = await tx
-        .insert(instances)
-        .values({
-          id,
-          whmcsServiceId: body.whmcs_service_id,
-          whmcsClientId: body.whmcs_client_id,
-          email: body.email,
-          plan: body.plan,
-          region: body.region,
-          subdomain: body.hostname ?? `vps-${body.whmcs_service_id}`,
-          sshKeys: body.ssh_keys ?? [],
-          status: 'provisioning',
-          operationSeq: 1,
-        })
-        .onConflictDoNothing({ target: instances.whmcsServiceId })
-        .returning();
-      if (!inserted) {
-        const existing = await existingInstance(tx, body.whmcs_service_id);
-        if (existing) return existing;
-        throw new Error(`instance for service ${body.whmcs_service_id} vanished during create`);
-      }
-      const [operation] = await tx
-        .insert(operations)
-        .values({
-          id: randomUUID(),
-          instanceId: id,
-          seq: 1,
-          type: 'provision',
-          status: 'queued',
-          args: {},
-          idempotencyKey: context.idempotencyKey ?? null,
-          requestHash: hash,
-          workflowId: provisionWorkflowId(id),
-          requestedBy: context.requestedBy,
-        })
-        .returning();
-      if (!operation) throw new Error('provision operation was not written');
-      return { instance: inserted, operation, created: true };
+      const earlier = context.idempotencyKey === undefined ? undefined : await createdWithKey(tx, context.idempotencyKey, hash);
+      return earlier ?? (await insertInstance(tx, body, context, hash));
     });
   } catch (error) {
     if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
@@ -140,6 +87,67 @@ async function writeInstance(db: Database, body: CreateInstanceBody, context: Cr
       { path: 'hostname', message: 'already in use' },
     ]);
   }
+}
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/** The instance an earlier create with this Idempotency-Key made (409 if its body differed). */
+async function createdWithKey(tx: Transaction, key: string, hash: string): Promise<Created | undefined> {
+  // Serialises creates that share a key, so "same key, other body" is caught even when both
+  // arrive at once.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`hostflow:create:${key}`}, 0))`);
+  const [previous] = await tx
+    .select()
+    .from(operations)
+    .where(and(eq(operations.type, 'provision'), eq(operations.idempotencyKey, key)))
+    .limit(1);
+  if (!previous) return undefined;
+  assertSameRequest(previous.requestHash, hash);
+  const [instance] = await tx.select().from(instances).where(eq(instances.id, previous.instanceId)).limit(1);
+  return instance ? { instance, operation: previous, created: false } : undefined;
+}
+
+/** The instance row and its provision operation; the service's existing instance if it has one. */
+async function insertInstance(tx: Transaction, body: CreateInstanceBody, context: CreateContext, hash: string): Promise<Created> {
+  const id = randomUUID();
+  const [inserted] = await tx
+    .insert(instances)
+    .values({
+      id,
+      whmcsServiceId: body.whmcs_service_id,
+      whmcsClientId: body.whmcs_client_id,
+      email: body.email,
+      plan: body.plan,
+      region: body.region,
+      subdomain: body.hostname ?? `vps-${body.whmcs_service_id}`,
+      sshKeys: body.ssh_keys ?? [],
+      status: 'provisioning',
+      operationSeq: 1,
+    })
+    .onConflictDoNothing({ target: instances.whmcsServiceId })
+    .returning();
+  if (!inserted) {
+    const existing = await existingInstance(tx, body.whmcs_service_id);
+    if (existing) return existing;
+    throw new Error(`instance for service ${body.whmcs_service_id} vanished during create`);
+  }
+  const [operation] = await tx
+    .insert(operations)
+    .values({
+      id: randomUUID(),
+      instanceId: id,
+      seq: 1,
+      type: 'provision',
+      status: 'queued',
+      args: {},
+      idempotencyKey: context.idempotencyKey ?? null,
+      requestHash: hash,
+      workflowId: provisionWorkflowId(id),
+      requestedBy: context.requestedBy,
+    })
+    .returning();
+  if (!operation) throw new Error('provision operation was not written');
+  return { instance: inserted, operation, created: true };
 }
 
 type Queryable = Pick<Database, 'select'>;

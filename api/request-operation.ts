@@ -24,29 +24,14 @@ export interface OperationContext {
   idempotencyKey: string | undefined;
 }
 
-export async function requestOperation(
-  deps: { db: Database; temporal: TemporalGateway; catalog: Catalog; maxQueuedOperations: number },
-  instance: InstanceRow,
-  type: RequestableOperation,
-  args: OperationArgs,
-  context: OperationContext,
-): Promise<OperationRow> {
-  const { db } = deps;
-  const verdict = canEverRun(type, instance.status as InstanceStatus);
-  if (!verdict.ok) throw new ApiError('INVALID_TRANSITION', verdict.reason);
-  if (type === 'resize' && !(typeof args.plan === 'string' && Object.hasOwn(deps.catalog.serverTypes, args.plan))) {
-    throw new ApiError('INVALID_TRANSITION', `${String(args.plan)} is not a plan of the catalog`, [{ path: 'plan', message: 'unknown plan' }]);
-  }
+type Deps = { db: Database; temporal: TemporalGateway; catalog: Catalog; maxQueuedOperations: number };
 
+export async function requestOperation(deps: Deps, instance: InstanceRow, type: RequestableOperation, args: OperationArgs, context: OperationContext): Promise<OperationRow> {
+  const { db } = deps;
+  refuseWhatCanNeverRun(deps.catalog, instance, type, args);
   const hash = requestHash(type, args);
   const key = context.idempotencyKey;
-  if (key === PROVISION_IDEMPOTENCY_KEY) {
-    // The entity workflow already holds this key for the instance's provision: it would take
-    // this request for that one and never run it.
-    throw new ApiError('CONFLICT', `Idempotency-Key "${key}" is the instance's provision request`, [
-      { path: 'Idempotency-Key', message: 'reserved' },
-    ]);
-  }
+  refuseProvisionKey(key);
   if (key !== undefined) {
     const previous = await findOperationByKey(db, instance.id, key);
     if (previous) return sameRequestOr409(previous, hash);
@@ -62,44 +47,63 @@ export async function requestOperation(
   if (!next) throw new ApiError('NOT_FOUND', 'no such instance');
 
   const operationId = key === undefined ? randomUUID() : operationIdForKey(instance.id, key);
+  await signalEntity(deps.temporal, instance.id, { operationId, type, seq: next.seq, args, ...(key !== undefined ? { idempotencyKey: key } : {}), requestedBy: context.requestedBy });
+  return recordOperation(db, instance.id, { operationId, type, seq: next.seq, args, key, hash, requestedBy: context.requestedBy });
+}
+
+/** The early refusals: a request that no queued operation could ever make valid, or a reserved key. */
+function refuseWhatCanNeverRun(catalog: Catalog, instance: InstanceRow, type: RequestableOperation, args: OperationArgs): void {
+  const verdict = canEverRun(type, instance.status as InstanceStatus);
+  if (!verdict.ok) throw new ApiError('INVALID_TRANSITION', verdict.reason);
+  if (type === 'resize' && !(typeof args.plan === 'string' && Object.hasOwn(catalog.serverTypes, args.plan))) {
+    throw new ApiError('INVALID_TRANSITION', `${String(args.plan)} is not a plan of the catalog`, [{ path: 'plan', message: 'unknown plan' }]);
+  }
+}
+
+/** The entity already holds this key for the instance's provision: it would take the request for that one and never run it. */
+function refuseProvisionKey(key: string | undefined): void {
+  if (key !== PROVISION_IDEMPOTENCY_KEY) return;
+  throw new ApiError('CONFLICT', `Idempotency-Key "${key}" is the instance's provision request`, [{ path: 'Idempotency-Key', message: 'reserved' }]);
+}
+
+async function signalEntity(temporal: TemporalGateway, instanceId: string, request: Parameters<TemporalGateway['requestOperation']>[1]): Promise<void> {
   try {
-    await deps.temporal.requestOperation(instance.id, {
-      operationId,
-      type,
-      seq: next.seq,
-      args,
-      ...(key !== undefined ? { idempotencyKey: key } : {}),
-      requestedBy: context.requestedBy,
-    });
+    await temporal.requestOperation(instanceId, request);
   } catch (error) {
     if (error instanceof EntityWorkflowGoneError) {
       throw new ApiError('INVALID_TRANSITION', "the instance's workflow has ended; it accepts no more operations");
     }
     throw error;
   }
+}
 
+/** Write the operation's row; if a concurrent request with the same key (or the workflow) wrote it first, answer that one. */
+async function recordOperation(
+  db: Database,
+  instanceId: string,
+  op: { operationId: string; type: RequestableOperation; seq: number; args: OperationArgs; key: string | undefined; hash: string; requestedBy: string },
+): Promise<OperationRow> {
   const [inserted] = await db
     .insert(operations)
     .values({
-      id: operationId,
-      instanceId: instance.id,
-      seq: next.seq,
-      type,
+      id: op.operationId,
+      instanceId,
+      seq: op.seq,
+      type: op.type,
       status: 'queued',
-      args: args as Record<string, unknown>,
-      idempotencyKey: key ?? null,
-      requestHash: hash,
-      workflowId: operationWorkflowId(instance.id, type, next.seq),
-      requestedBy: context.requestedBy,
+      args: op.args as Record<string, unknown>,
+      idempotencyKey: op.key ?? null,
+      requestHash: op.hash,
+      workflowId: operationWorkflowId(instanceId, op.type, op.seq),
+      requestedBy: op.requestedBy,
     })
-    // Lost to a concurrent request with the same key, or the workflow already wrote the row.
     .onConflictDoNothing()
     .returning();
   if (inserted) return inserted;
-  const winner = key !== undefined ? await findOperationByKey(db, instance.id, key) : undefined;
-  const row = winner ?? (await db.select().from(operations).where(eq(operations.id, operationId)).limit(1))[0];
-  if (!row) throw new Error(`operation ${operationId} neither inserted nor found`);
-  return sameRequestOr409(row, hash);
+  const winner = op.key !== undefined ? await findOperationByKey(db, instanceId, op.key) : undefined;
+  const row = winner ?? (await db.select().from(operations).where(eq(operations.id, op.operationId)).limit(1))[0];
+  if (!row) throw new Error(`operation ${op.operationId} neither inserted nor found`);
+  return sameRequestOr409(row, op.hash);
 }
 
 function sameRequestOr409(row: OperationRow, hash: string): OperationRow {
