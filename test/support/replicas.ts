@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { forEachLine } from '../../scripts/lib/stream-lines';
 import type { Stack } from './stack';
 import { workerProcesses, type WorkerProcesses } from './worker-process';
 
@@ -43,7 +44,11 @@ export async function startApiReplicas(count: number, env: Record<string, string
         cwd: ROOT,
         detached: true,
         env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, API_PORT: String(port), API_METRICS_ADDRESS: 'off', LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // Errors an API process logs (a 500's cause) show in the test output; the rest is dropped.
+      forEachLine(child.stdout, (line) => {
+        if (/"level":(50|60)/.test(line)) process.stderr.write(`[API process ${i}] ${line}\n`);
       });
       let stderr = '';
       child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
