@@ -31,6 +31,7 @@ export function createEmailActivities(deps: EmailDeps) {
         ipAddress: instance.ipAddress,
         location: instance.location,
         ...fellBack(deps.catalog, instance.region, instance.location),
+        graceUntil: instance.graceUntil,
       });
       try {
         await deps.mail.transport.sendMail({

@@ -9,6 +9,7 @@ import type { Resources } from '../workflows/domain';
 import { isFinalOperationStatus } from '../workflows/statuses';
 import type { TransitionRecord } from '../workflows/transition-record';
 import type { ActivityDeps } from './deps';
+import { reserveOperation, type OperationReservation } from './operation-reservations';
 import { replaceSnapshots } from './snapshot-records';
 
 export type RecordDeps = Pick<ActivityDeps, 'db'>;
@@ -46,6 +47,11 @@ export function createRecordActivities(deps: RecordDeps) {
      */
     async armReadyCallback(input: { instanceId: string }): Promise<void> {
       await deps.db.update(instances).set({ callbackUsedAt: null }).where(eq(instances.id, input.instanceId));
+    },
+
+    /** An operation the entity queues itself (dunning): its number and queued row, once per reservation key. */
+    async reserveOperation(input: OperationReservation): Promise<{ operationId: string; seq: number }> {
+      return reserveOperation(deps.db, input);
     },
   };
 }
@@ -88,6 +94,10 @@ function transitionPatch(input: TransitionRecord, now: Date): InstancePatch {
   if (input.lastError !== undefined) patch.lastError = input.lastError;
   if (input.currentOperationId !== undefined) patch.currentOperationId = input.currentOperationId;
   if (input.openclawVersion !== undefined) patch.openclawVersion = input.openclawVersion;
+  if (input.billing) {
+    patch.billingState = input.billing.state;
+    patch.graceUntil = input.billing.graceUntil === null ? null : new Date(input.billing.graceUntil);
+  }
   return patch;
 }
 

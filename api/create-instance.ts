@@ -8,12 +8,13 @@ import type { Plan } from '../config/catalog';
 import type { Config } from '../config/env';
 import type { Database } from '../schema/db';
 import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
+import type { BillingSource } from '../workflows/billing-types';
 import type { InstanceWorkflowInput, OperationRequest } from '../workflows/domain';
 import { provisionWorkflowId } from '../workflows/ids';
 import { pgErrorCode, UNIQUE_VIOLATION } from './db-errors';
 import { ApiError } from './errors';
 import { assertSameRequest, requestHash } from './idempotency';
-import { findInstanceByServiceId } from './read-model';
+import { findInstanceByReference } from './read-model';
 import type { CreateInstanceBody } from './schemas';
 import type { TemporalGateway } from './temporal-gateway';
 
@@ -23,6 +24,26 @@ export const PROVISION_IDEMPOTENCY_KEY = 'provision';
 export interface CreateContext {
   requestedBy: string;
   idempotencyKey: string | undefined;
+}
+
+/** Who bills the instance, and its service / subscription id there: one instance per reference. */
+export interface BillingReference {
+  source: BillingSource;
+  ref: string;
+}
+
+/** An instance to create, whichever billing system ordered it (WHMCS body, Paddle or Stripe event). */
+export interface InstanceOrder {
+  reference: BillingReference;
+  /** WHMCS orders only (their routes and fields stay as they were). */
+  whmcs?: { serviceId: number; clientId: number };
+  /** The billing system's customer id (Paddle ctm_…, Stripe cus_…). */
+  customer?: string;
+  email: string;
+  plan: string;
+  region: string;
+  subdomain: string;
+  sshKeys: string[];
 }
 
 export interface Created {
@@ -36,9 +57,31 @@ export async function createInstance(
   body: CreateInstanceBody,
   context: CreateContext,
 ): Promise<Created> {
-  const result = await writeInstance(deps.db, body, context);
+  return createOrderedInstance(deps, whmcsOrder(body), context, requestHash('create', body));
+}
+
+/** The one create path (POST /api/instances and the Paddle / Stripe activation events). */
+export async function createOrderedInstance(
+  deps: { db: Database; temporal: TemporalGateway; config: Config },
+  order: InstanceOrder,
+  context: CreateContext,
+  hash = requestHash('create', order),
+): Promise<Created> {
+  const result = await writeInstance(deps.db, order, context, hash);
   await deps.temporal.startInstance(workflowInput(result.instance, deps.config), provisionRequest(result.operation));
   return result;
+}
+
+function whmcsOrder(body: CreateInstanceBody): InstanceOrder {
+  return {
+    reference: { source: 'whmcs', ref: String(body.whmcs_service_id) },
+    whmcs: { serviceId: body.whmcs_service_id, clientId: body.whmcs_client_id },
+    email: body.email,
+    plan: body.plan,
+    region: body.region,
+    subdomain: body.hostname ?? `vps-${body.whmcs_service_id}`,
+    sshKeys: body.ssh_keys ?? [],
+  };
 }
 
 export function workflowInput(row: InstanceRow, config: Config): InstanceWorkflowInput {
@@ -46,8 +89,8 @@ export function workflowInput(row: InstanceRow, config: Config): InstanceWorkflo
   return {
     instance: {
       instanceId: row.id,
-      customerId: String(row.whmcsClientId),
-      serviceId: String(row.whmcsServiceId),
+      customerId: row.whmcsClientId !== null ? String(row.whmcsClientId) : (row.billingCustomer ?? row.billingRef ?? row.id),
+      serviceId: row.billingRef ?? String(row.whmcsServiceId),
       plan: row.plan,
       region: row.region,
       subdomain: row.subdomain,
@@ -56,6 +99,7 @@ export function workflowInput(row: InstanceRow, config: Config): InstanceWorkflo
       ...(config.catalog.backups[row.plan as Plan] ? { backups: true } : {}),
     },
     readyTimeoutMs: config.provisionReadyTimeoutMs,
+    billing: config.billing.policy,
   };
 }
 
@@ -70,18 +114,17 @@ export function provisionRequest(row: OperationRow): OperationRequest {
   };
 }
 
-async function writeInstance(db: Database, body: CreateInstanceBody, context: CreateContext): Promise<Created> {
-  const hash = requestHash('create', body);
+async function writeInstance(db: Database, order: InstanceOrder, context: CreateContext, hash: string): Promise<Created> {
   try {
     return await db.transaction(async (tx) => {
       const earlier = context.idempotencyKey === undefined ? undefined : await createdWithKey(tx, context.idempotencyKey, hash);
-      return earlier ?? (await insertInstance(tx, body, context, hash));
+      return earlier ?? (await insertInstance(tx, order, context, hash));
     });
   } catch (error) {
     if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
-    // Two requests for the same service id at once can meet on the subdomain index before the
-    // service-id index settles it; after the winner commits, the service id finds its instance.
-    const existing = await existingInstance(db, body.whmcs_service_id);
+    // Two requests for the same reference at once can meet on the subdomain index before the
+    // reference index settles it; after the winner commits, the reference finds its instance.
+    const existing = await existingInstance(db, order.reference);
     if (existing) return existing;
     throw new ApiError('CONFLICT', 'the hostname is already used by another instance', [
       { path: 'hostname', message: 'already in use' },
@@ -107,29 +150,32 @@ async function createdWithKey(tx: Transaction, key: string, hash: string): Promi
   return instance ? { instance, operation: previous, created: false } : undefined;
 }
 
-/** The instance row and its provision operation; the service's existing instance if it has one. */
-async function insertInstance(tx: Transaction, body: CreateInstanceBody, context: CreateContext, hash: string): Promise<Created> {
+/** The instance row and its provision operation; the reference's existing instance if it has one. */
+async function insertInstance(tx: Transaction, order: InstanceOrder, context: CreateContext, hash: string): Promise<Created> {
   const id = randomUUID();
   const [inserted] = await tx
     .insert(instances)
     .values({
       id,
-      whmcsServiceId: body.whmcs_service_id,
-      whmcsClientId: body.whmcs_client_id,
-      email: body.email,
-      plan: body.plan,
-      region: body.region,
-      subdomain: body.hostname ?? `vps-${body.whmcs_service_id}`,
-      sshKeys: body.ssh_keys ?? [],
+      whmcsServiceId: order.whmcs?.serviceId ?? null,
+      whmcsClientId: order.whmcs?.clientId ?? null,
+      billingSource: order.reference.source,
+      billingRef: order.reference.ref,
+      billingCustomer: order.customer ?? null,
+      email: order.email,
+      plan: order.plan,
+      region: order.region,
+      subdomain: order.subdomain,
+      sshKeys: order.sshKeys,
       status: 'provisioning',
       operationSeq: 1,
     })
-    .onConflictDoNothing({ target: instances.whmcsServiceId })
+    .onConflictDoNothing({ target: [instances.billingSource, instances.billingRef] })
     .returning();
   if (!inserted) {
-    const existing = await existingInstance(tx, body.whmcs_service_id);
+    const existing = await existingInstance(tx, order.reference);
     if (existing) return existing;
-    throw new Error(`instance for service ${body.whmcs_service_id} vanished during create`);
+    throw new Error(`instance for ${order.reference.source} ${order.reference.ref} vanished during create`);
   }
   const [operation] = await tx
     .insert(operations)
@@ -152,8 +198,8 @@ async function insertInstance(tx: Transaction, body: CreateInstanceBody, context
 
 type Queryable = Pick<Database, 'select'>;
 
-async function existingInstance(db: Queryable, serviceId: number): Promise<Created | undefined> {
-  const instance = await findInstanceByServiceId(db as Database, serviceId);
+async function existingInstance(db: Queryable, reference: BillingReference): Promise<Created | undefined> {
+  const instance = await findInstanceByReference(db as Database, reference);
   if (!instance) return undefined;
   const [operation] = await db
     .select()

@@ -21,6 +21,16 @@ export async function findInstanceByServiceId(db: Database, serviceId: number): 
   return row;
 }
 
+/** The instance of a billing reference (WHMCS: source whmcs, the service id as a string). */
+export async function findInstanceByReference(db: Database, reference: { source: string; ref: string }): Promise<InstanceRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(instances)
+    .where(and(eq(instances.billingSource, reference.source), eq(instances.billingRef, reference.ref)))
+    .limit(1);
+  return row;
+}
+
 export async function findOperation(db: Database, instanceId: string, operationId: string): Promise<OperationRow | undefined> {
   if (!isUuid(operationId)) return undefined;
   const [row] = await db

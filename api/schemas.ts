@@ -195,6 +195,12 @@ export const InstanceView = z
     dns: z.object({ record_id: z.string().nullable() }),
     current_operation: OperationView.nullable(),
     last_error: z.string().nullable(),
+    billing: z
+      .object({
+        state: z.enum(['current', 'past_due', 'cancelled']).meta({ description: 'current: paid up; past_due: a payment failed, the grace period runs; cancelled: removal is scheduled' }),
+        grace_until: timestamp.nullable().meta({ description: 'When the running grace period ends (suspend if past due, remove if cancelled), unless paid or reactivated' }),
+      })
+      .meta({ id: 'Billing' }),
     created_at: timestamp,
     updated_at: timestamp,
   })

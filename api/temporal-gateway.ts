@@ -11,9 +11,10 @@ import {
   type SignalDefinition,
   type WorkflowSignalWithStartOptions,
 } from '@temporalio/client';
+import type { BillingEvent } from '../workflows/billing-types';
 import type { InstanceWorkflowInput, OperationRequest, ReadyPayload, VmFailure } from '../workflows/domain';
 import { INSTANCE_WORKFLOW_TYPE, instanceWorkflowId } from '../workflows/ids';
-import { readySignal, requestOperationSignal, vmFailedSignal } from '../workflows/messages';
+import { billingEventSignal, readySignal, requestOperationSignal, vmFailedSignal } from '../workflows/messages';
 import { instanceSearchAttributes } from '../workflows/search-attributes';
 
 export interface TemporalGateway {
@@ -24,6 +25,8 @@ export interface TemporalGateway {
   startInstance(input: InstanceWorkflowInput, provision: OperationRequest): Promise<void>;
   /** Signal `requestOperation` to `instance-<id>`. Throws EntityWorkflowGoneError if it is not running. */
   requestOperation(instanceId: string, request: OperationRequest): Promise<void>;
+  /** Signal `billingEvent` (a verified, in-order Paddle / Stripe event) to `instance-<id>`. Throws EntityWorkflowGoneError if it is not running. */
+  signalBilling(instanceId: string, event: BillingEvent): Promise<void>;
   /**
    * Signal what the VPS reported (`ready`, or `vmFailed`) to the operation workflow waiting for it
    * (a provision or a rebuild); 'finished' when that workflow is no longer running.
@@ -134,6 +137,16 @@ export function createTemporalGateway(client: WorkflowClientLike | Client, optio
       const workflowId = instanceWorkflowId(instanceId);
       try {
         await bounded(() => c.workflow.getHandle(workflowId).signal(requestOperationSignal, request));
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw new EntityWorkflowGoneError(workflowId);
+        throw translate(error);
+      }
+    },
+
+    async signalBilling(instanceId, event) {
+      const workflowId = instanceWorkflowId(instanceId);
+      try {
+        await bounded(() => c.workflow.getHandle(workflowId).signal(billingEventSignal, event));
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw new EntityWorkflowGoneError(workflowId);
         throw translate(error);

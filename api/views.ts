@@ -1,5 +1,6 @@
 // Read-model rows → the API's JSON (snake_case, ISO timestamps).
 import type { InstanceRow, OperationRow } from '../schema/tables';
+import type { BillingState } from '../workflows/billing-types';
 import { instanceUrl } from '../workflows/ids';
 import type { InstanceStatus, OperationStatus, OperationType } from '../workflows/statuses';
 import type { InstanceView, OperationView } from './schemas';
@@ -44,6 +45,7 @@ export function instanceView(row: InstanceRow, currentOperation: OperationRow | 
     dns: { record_id: row.dnsRecordId },
     current_operation: currentOperation ? operationView(currentOperation) : null,
     last_error: row.lastError,
+    billing: { state: row.billingState as BillingState, grace_until: iso(row.graceUntil) },
     created_at: iso(row.createdAt) as string,
     updated_at: iso(row.updatedAt) as string,
   };

@@ -1,6 +1,7 @@
 // The one place that reads process.env. Every process calls loadConfig() once at start and
 // refuses to run with a message that names every bad value, not just the first.
 import { z } from 'zod';
+import { billingConfig, billingEnvShape, type BillingConfig } from './billing';
 import { DEFAULT_TASK_QUEUE } from '../workflows/ids';
 import { DEFAULT_CATALOG, DEFAULT_SNAPSHOT_RETENTION, DEFAULT_SSH_ALLOWED_CIDRS, type Catalog } from './catalog';
 import { parseCidrList } from './cidr-list';
@@ -115,6 +116,7 @@ const envSchema = z.object({
     }),
   SNAPSHOT_RETENTION: z.coerce.number().int().min(1).max(50).default(DEFAULT_SNAPSHOT_RETENTION),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...billingEnvShape,
 });
 
 export interface ApiKeyPair {
@@ -152,6 +154,8 @@ export interface Config {
   catalog: Catalog;
   /** Payload encryption keys (PAYLOAD_ENCRYPTION_*); undefined: payloads are stored unencrypted. */
   payloadEncryption: PayloadEncryptionKeys | undefined;
+  /** Paddle / Stripe webhook secrets and tolerances, and the dunning grace periods (config/billing.ts). */
+  billing: BillingConfig;
 }
 
 export class ConfigError extends Error {
@@ -211,5 +215,6 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     catalog: { ...DEFAULT_CATALOG, sshAllowedCidrs: e.SSH_ALLOWED_CIDRS, snapshotRetention: e.SNAPSHOT_RETENTION },
     payloadEncryption: encryption.keys,
+    billing: billingConfig(e),
   };
 }

@@ -12,8 +12,18 @@ export const instances = pgTable(
   'instances',
   {
     id: text('id').primaryKey(),
-    whmcsServiceId: integer('whmcs_service_id').notNull(),
-    whmcsClientId: integer('whmcs_client_id').notNull(),
+    /** WHMCS instances only; Paddle and Stripe instances have none (their reference is billing_ref). */
+    whmcsServiceId: integer('whmcs_service_id'),
+    whmcsClientId: integer('whmcs_client_id'),
+    /** Who bills the instance and its service / subscription id there: create is idempotent per pair. */
+    billingSource: text('billing_source').notNull().default('whmcs'),
+    /** Always set by the API (WHMCS: the service id); null only on rows written around it. */
+    billingRef: text('billing_ref'),
+    /** The billing system's customer id (Paddle ctm_…, Stripe cus_…); WHMCS uses whmcs_client_id. */
+    billingCustomer: text('billing_customer'),
+    /** Dunning as the entity last recorded it: current | past_due | cancelled, and the running grace deadline. */
+    billingState: text('billing_state').notNull().default('current'),
+    graceUntil: timestamp('grace_until', { withTimezone: true }),
     email: text('email').notNull(),
     plan: text('plan').notNull(),
     region: text('region').notNull(),
@@ -34,7 +44,11 @@ export const instances = pgTable(
     operationSeq: integer('operation_seq').notNull().default(0),
     ...timestamps,
   },
-  (t) => [uniqueIndex('instances_whmcs_service_id_key').on(t.whmcsServiceId), uniqueIndex('instances_subdomain_key').on(t.subdomain)],
+  (t) => [
+    uniqueIndex('instances_whmcs_service_id_key').on(t.whmcsServiceId),
+    uniqueIndex('instances_subdomain_key').on(t.subdomain),
+    uniqueIndex('instances_billing_reference_key').on(t.billingSource, t.billingRef),
+  ],
 );
 
 export const operations = pgTable(
@@ -128,6 +142,38 @@ export const snapshots = pgTable(
   (t) => [index('snapshots_instance').on(t.instanceId, t.createdAt)],
 );
 
+/**
+ * Every verified Paddle / Stripe webhook, once per (source, event id): a redelivery finds its row
+ * and changes nothing; events are applied in occurred_at order per subscription (older: stale).
+ * outcome: pending (being applied, or the attempt failed and the provider will retry), applied,
+ * stale, ignored (no meaning for Hostflow, or no instance), refused (an order Hostflow cannot start).
+ */
+export const billingEvents = pgTable(
+  'billing_events',
+  {
+    source: text('source').notNull(),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    subscriptionId: text('subscription_id'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    /** SHA-256 of the raw body: a redelivery with other bytes is logged. */
+    payloadHash: text('payload_hash').notNull(),
+    outcome: text('outcome').notNull(),
+    /** What it meant (create, past_due, paid…) and why it was ignored or refused. */
+    meaning: text('meaning'),
+    reason: text('reason'),
+    instanceId: text('instance_id'),
+    deliveries: integer('deliveries').notNull().default(1),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'billing_events_pkey', columns: [t.source, t.eventId] }),
+    index('billing_events_subscription').on(t.source, t.subscriptionId, t.occurredAt),
+  ],
+);
+
 export type InstanceRow = typeof instances.$inferSelect;
 export type OperationRow = typeof operations.$inferSelect;
 export type SnapshotRow = typeof snapshots.$inferSelect;
+export type BillingEventRow = typeof billingEvents.$inferSelect;

@@ -52,6 +52,8 @@ describe('POST /api/instances', () => {
             sshKeys: body.ssh_keys,
           },
           readyTimeoutMs: 15 * 60_000,
+          // Dunning's grace periods from configuration (BILLING_*; defaults 7 and 30 days).
+          billing: { pastDueGraceMs: 7 * 86_400_000, removalGraceMs: 30 * 86_400_000, snapshotBeforeRemoval: false },
         },
       ],
       signal: expect.objectContaining({ name: 'requestOperation', type: 'signal' }),
@@ -194,6 +196,7 @@ describe('GET /api/instances/:id and ?whmcs_service_id=', () => {
       dns: { record_id: 'rec-1' },
       current_operation: expect.objectContaining({ id: created.body.operation.id, type: 'provision' }),
       last_error: null,
+      billing: { state: 'current', grace_until: null },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
