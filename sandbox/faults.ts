@@ -5,11 +5,12 @@
 import { seededRandom } from './rng';
 import type { FaultConfig, FaultRule } from './types';
 
-export type FaultDecision =
+export type FaultDecision = (
   | { kind: 'none'; latencyMs: number }
   | { kind: 'error'; latencyMs: number; status: number; code: string | number | undefined; message: string }
   | { kind: 'storm'; latencyMs: number }
-  | { kind: 'drop'; latencyMs: number };
+  | { kind: 'drop'; latencyMs: number }
+) & { answerDelayMs?: number };
 
 interface LiveRule {
   rule: FaultRule;
@@ -70,7 +71,8 @@ export class FaultEngine {
         return { kind: 'drop', latencyMs };
       }
     }
-    let decision: FaultDecision = { kind: 'none', latencyMs };
+    const answerDelayMs = matching.reduce((sum, l) => sum + (l.rule.answerDelayMs ?? 0), 0);
+    let decision: FaultDecision = { kind: 'none', latencyMs, ...(answerDelayMs > 0 ? { answerDelayMs } : {}) };
     for (const l of matching) {
       // Always draw for every probabilistic rule so one rule's outcome never shifts another's.
       if (l.rule.errorRate !== undefined) {
@@ -109,6 +111,7 @@ function validateRule(r: FaultRule): void {
   if (!count(r.errorCount)) bad('errorCount must be a non-negative integer');
   if (r.status !== undefined && (!Number.isInteger(r.status) || r.status < 400 || r.status > 599)) bad('status must be 4xx or 5xx');
   if (r.latencyMs !== undefined && !(typeof r.latencyMs === 'number' && r.latencyMs >= 0)) bad('latencyMs must be >= 0');
+  if (r.answerDelayMs !== undefined && !(typeof r.answerDelayMs === 'number' && r.answerDelayMs >= 0)) bad('answerDelayMs must be >= 0');
   if (r.rateLimitStorm !== undefined && !count(r.rateLimitStorm.count)) bad('rateLimitStorm.count must be a non-negative integer');
   if (r.commitThenDrop !== undefined) {
     if (!prob(r.commitThenDrop.rate)) bad('commitThenDrop.rate must be between 0 and 1');

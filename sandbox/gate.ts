@@ -41,6 +41,15 @@ function dropAnswer(req: Request, res: Response): void {
   }) as Response['end'];
 }
 
+/** Handle the request, then hold the answer: the change is made, the client waits (and may die waiting). */
+function delayAnswer(res: Response, ms: number, scheduler: GateDeps['scheduler']): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  res.end = ((...args: unknown[]) => {
+    void scheduler.sleep(ms).then(() => end(...args));
+    return res;
+  }) as Response['end'];
+}
+
 export function providerGate({ flavor, faults, scheduler }: GateDeps): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!flavor.limit(res)) return;
@@ -61,6 +70,7 @@ export function providerGate({ flavor, faults, scheduler }: GateDeps): RequestHa
         dropAnswer(req, res);
         break;
       case 'none':
+        if (decision.answerDelayMs) delayAnswer(res, decision.answerDelayMs, scheduler);
         break;
     }
     next();

@@ -49,6 +49,8 @@ export interface FaultRule {
   rateLimitStorm?: { count: number };
   /** Handle the call (the change happens), then cut the connection instead of answering. */
   commitThenDrop?: { count?: number; rate?: number };
+  /** Handle the call (the change happens), then hold the answer this long: a client killed meanwhile never learns it. */
+  answerDelayMs?: number;
 }
 
 export interface FaultConfig {

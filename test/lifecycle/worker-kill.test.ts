@@ -128,8 +128,8 @@ describe('a worker killed with SIGKILL in the middle of each operation', () => {
     census = serverCensus(stack.sandbox);
 
     // provision: killed inside createServer after Hetzner created the server but before the answer
-    // arrived (the read-back is held open), so the retry must find that server, not make another.
-    stack.sandbox.setFaults([{ route: 'GET /v1/servers/:id', latencyMs: 60_000 }]);
+    // arrived (the answer is held), so the retry must find that server, not make another.
+    stack.sandbox.setFaults([{ route: 'POST /v1/servers', answerDelayMs: 60_000 }]);
     const created = await createInstance(stack);
     const hasServer = () => serversOf(stack.sandbox, created.id).length > 0;
     await killAndRecover(created, { id: created.provisionId, type: 'provision', seq: 1 }, 'createServer', false, hasServer, () => stack.sandbox.setFaults([]));

@@ -44,6 +44,25 @@ describe('fault rules', () => {
     expect(sandbox.state().requests['POST /v1/servers']).toBe(2);
   });
 
+  test('a held answer: the server exists before the client hears of it', async () => {
+    sandbox.setFaults([{ route: 'POST /v1/servers', answerDelayMs: 300 }]);
+    let answered = false;
+    const create = client.servers
+      .build('held-1')
+      .serverType('cpx22')
+      .image('ubuntu-24.04')
+      .create()
+      .then((r: unknown) => {
+        answered = true;
+        return r;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(sandbox.state().servers.map((s) => s['name'])).toContain('held-1');
+    expect(answered).toBe(false);
+    await create;
+    expect(answered).toBe(true);
+  });
+
   test('commit then drop with a stable name turns the retry into uniqueness_error: the server exists', async () => {
     sandbox.setFaults([{ route: 'POST /v1/servers', commitThenDrop: { count: 1 } }]);
     const create = () => client.servers.build('stable-1').serverType('cpx22').image('ubuntu-24.04').create();
