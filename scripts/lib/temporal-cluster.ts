@@ -254,13 +254,18 @@ export const CONFIG_PORTS: ClusterPorts = {
 type Doc = Record<string, any>;
 
 /** infra/temporal-cluster.yaml with the databases, the ports and the dynamic config path filled in; pure. */
-export function renderClusterConfig(dbs: ClusterDatabases, ports: ClusterPorts, configPath = CLUSTER_CONFIG_PATH): Doc {
+export function renderClusterConfig(dbs: ClusterDatabases, ports: ClusterPorts, configPath = CLUSTER_CONFIG_PATH, maxConns?: { persistence: number; visibility: number }): Doc {
   const doc = parseYaml(readFileSync(configPath, 'utf8')) as Doc;
   const url = new URL(dbs.serverUrl);
   const { host, port, username, password } = connectionOf(url);
   const stores = doc.persistence.datastores as Doc;
   for (const [store, database] of [[doc.persistence.defaultStore, dbs.persistence], [doc.persistence.visibilityStore, dbs.visibility]]) {
     Object.assign(stores[store].sql, { databaseName: database, connectAddr: `${host}:${port}`, user: username, password: password ?? '' });
+  }
+  if (maxConns) {
+    for (const [store, n] of [[doc.persistence.defaultStore, maxConns.persistence], [doc.persistence.visibilityStore, maxConns.visibility]]) {
+      Object.assign(stores[store].sql, { maxConns: n, maxIdleConns: n });
+    }
   }
   const svc = doc.services as Doc;
   svc.frontend.rpc = { ...svc.frontend.rpc, grpcPort: ports.frontend, httpPort: ports.frontendHttp, membershipPort: ports.frontendMembership };
@@ -280,6 +285,9 @@ export interface StartClusterOptions {
   namespace?: string;
   /** Start the Web UI server too, when it was built. */
   ui?: boolean;
+  /** Smaller connection pools than the config's 20 + 10 (test runs share Postgres's 100 connections
+   * with the API and worker processes: "sorry, too many clients already"). */
+  maxConns?: { persistence: number; visibility: number };
   log?: Log;
 }
 
@@ -309,7 +317,7 @@ export async function startTemporalCluster(opts: StartClusterOptions = {}): Prom
 
   const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hostflow-temporal-cluster-'));
   await fs.mkdir(path.join(runDir, 'config'));
-  await fs.writeFile(path.join(runDir, 'config', 'cluster.yaml'), stringifyYaml(renderClusterConfig(databases, ports)));
+  await fs.writeFile(path.join(runDir, 'config', 'cluster.yaml'), stringifyYaml(renderClusterConfig(databases, ports, CLUSTER_CONFIG_PATH, opts.maxConns)));
   const logFile = path.join(runDir, 'server.log');
   const children: { child: ChildProcess; exited: Promise<void>; name: string }[] = [];
   const spawnLogged = (name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv) => {
