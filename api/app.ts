@@ -17,6 +17,7 @@ import { operationRoutes } from './routes/operations';
 import { readyRoutes } from './routes/ready';
 import { vpsOperationRoutes } from './routes/vps-operations';
 import { webhookRoutes } from './routes/webhooks';
+import { billingWebhookRoutes } from './routes/billing-webhooks';
 
 export type { ApiDeps } from './deps';
 
@@ -56,6 +57,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(operationRoutes(context));
   app.use(vpsOperationRoutes(context));
   app.use(webhookRoutes(context));
+  // Signed by Paddle or Stripe themselves, not with Hostflow's key pairs.
+  app.use(billingWebhookRoutes(context));
   app.use(catalogRoutes(context));
 
   app.use(notFoundHandler);

@@ -5,10 +5,10 @@ import { ApiError } from './errors';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-/** Reads any body up to 64 KiB into req.rawBody (413 above; compressed bodies are refused). */
-export function readRawBody(): RequestHandler[] {
+/** Reads any body up to 64 KiB (or `limit`) into req.rawBody (413 above; compressed bodies are refused). */
+export function readRawBody(limit = BODY_LIMIT_BYTES): RequestHandler[] {
   return [
-    express.raw({ type: () => true, limit: BODY_LIMIT_BYTES, inflate: false }),
+    express.raw({ type: () => true, limit, inflate: false }),
     (req, _res, next) => {
       req.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       req.body = undefined;

@@ -3,6 +3,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteCo
 import type { z } from 'zod';
 import { ERROR_STATUS, type ErrorCode } from './errors';
 import { KEY_REUSED_MESSAGE } from './idempotency';
+import { billingRoutes } from './openapi-billing';
 import { vpsRoutes } from './openapi-vps';
 import { CatalogResponse } from './routes/catalog';
 import {
@@ -204,6 +205,7 @@ export const ROUTES: RouteConfig[] = [
       ...errors(...WRITE_ERRORS, 'NOT_FOUND', 'INVALID_TRANSITION', 'CONFLICT'),
     },
   },
+  ...billingRoutes({ json, errors }),
   {
     method: 'get',
     path: '/api/catalog',
