@@ -27,6 +27,9 @@ export const TEST_API_KEY = 'test-key';
 export const TEST_API_SECRET = 'test-secret-0123456789abcdef';
 export const TEST_CALLBACK_SECRET = 'test-callback-secret-0123456789';
 export const TEST_WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+/** The Paddle and Stripe webhook secrets of every stack (tests sign provider events with them). */
+export const TEST_PADDLE_SECRET = 'pdl_ntfset_test_secret_0123456789';
+export const TEST_STRIPE_SECRET = 'whsec_test_secret_0123456789abcdef';
 
 export interface StackOptions {
   sandbox?: SandboxOptions;
@@ -37,7 +40,7 @@ export interface StackOptions {
   /** Another Temporal server or namespace than the run's (operator tests isolate their batch signals). */
   temporal?: { address?: string; namespace?: string };
   /** Test-only knobs added to every entity workflow's start input (the API itself never sets them). */
-  entity?: Pick<InstanceWorkflowInput, 'timings' | 'continueAsNewAfterOperations'>;
+  entity?: Pick<InstanceWorkflowInput, 'timings' | 'continueAsNewAfterOperations' | 'billing'>;
   /** The API's rate limits (tests that poll many instances at once raise them). */
   apiRateLimits?: Partial<RateLimits>;
   /** The SDK runtime's log level for the file (installed once per file; default WARN). ERROR hides
@@ -125,6 +128,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     CALLBACK_SECRET: TEST_CALLBACK_SECRET,
     BILLING_WEBHOOK_URL: `http://127.0.0.1:${(billing.address() as AddressInfo).port}/billing`,
     BILLING_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    PADDLE_WEBHOOK_SECRETS: TEST_PADDLE_SECRET,
+    STRIPE_WEBHOOK_SECRETS: TEST_STRIPE_SECRET,
     API_URL: apiUrl,
     PROVISION_READY_TIMEOUT: options.readyTimeout ?? '30s',
     LOG_LEVEL: 'silent',
