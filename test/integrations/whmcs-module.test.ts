@@ -9,7 +9,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { eventually, startStack, TEST_API_KEY, TEST_API_SECRET, type Stack } from '../support/stack';
-import { recordsNamed, serversOf } from '../support/world';
+import { mailsTo, recordsNamed, serversOf } from '../support/world';
 
 const ROOT = path.join(__dirname, '../../integrations/whmcs');
 const HARNESS = path.join(ROOT, 'tests/harness.php');
@@ -102,14 +102,28 @@ async function operations(id: string): Promise<{ seq: number; type: string; stat
   return (await stack.call('GET', `/api/instances/${id}/operations`)).body.operations;
 }
 
-async function untilOperationsSettled(id: string) {
+async function untilOperationsSettled(id: string, timeoutMs = 30_000) {
   return eventually(
     async () => {
       const ops = await operations(id);
       return ops.every((op) => ['succeeded', 'failed', 'cancelled', 'rejected'].includes(op.status)) ? ops : undefined;
     },
-    { what: `instance ${id}'s operations to finish`, timeoutMs: 30_000 },
+    { what: `instance ${id}'s operations to finish`, timeoutMs },
   );
+}
+
+/** The Idempotency-Key the module sent with its (one) POST or DELETE. */
+function sentKey(out: Harnessed): string | undefined {
+  const change = out.log.find((l) => /^(POST|DELETE) /.test(l.request));
+  return change ? /^Idempotency-Key: (.+)$/m.exec(change.request)?.[1] : undefined;
+}
+
+/** The root password the sandbox's server of the instance has now (never seen by the module). */
+function rootPassword(id: string): string {
+  const [server] = serversOf(stack.sandbox, id) as unknown as { root_password: { value: string } | null }[];
+  const value = server?.root_password?.value;
+  if (!value) throw new Error(`instance ${id}'s server has no root password`);
+  return value;
 }
 
 /** The module's words: one readable line, never JSON, never a PHP trace. */
@@ -209,9 +223,12 @@ describe('module settings', () => {
     const meta = await call('MetaData');
     expect(meta.result).toMatchObject({ DisplayName: 'Hostflow', APIVersion: '1.1', RequiresServer: true });
     const options = (await call('ConfigOptions')).result;
-    expect(Object.keys(options)).toEqual(['Plan', 'Region', 'Snapshot before terminate', 'Temporal Web UI URL', 'Temporal namespace']);
+    expect(Object.keys(options)).toEqual(['Plan', 'Region', 'Snapshot before terminate', 'Temporal Web UI URL', 'Temporal namespace', 'Rebuild image']);
     expect(options.Plan).toMatchObject({ Type: 'dropdown', Loader: 'hostflow_LoadPlans' });
     expect(options.Region).toMatchObject({ Type: 'dropdown', Loader: 'hostflow_LoadRegions' });
+    expect(options['Rebuild image']).toMatchObject({ Type: 'dropdown', Loader: 'hostflow_LoadImages', Default: 'ubuntu-24.04' });
+    // The catalog names the install image (not yet the list of rebuild images): it leads the built-in list.
+    expect((await call('LoadImages', whmcsParams())).result).toEqual({ 'ubuntu-24.04': 'ubuntu-24.04', 'ubuntu-22.04': 'ubuntu-22.04', 'debian-12': 'debian-12' });
 
     const plans = await call('LoadPlans', whmcsParams());
     expect(plans.result).toEqual({ starter: 'starter (cpx22)', professional: 'professional (cpx32)', enterprise: 'enterprise (cpx42)' });
@@ -226,12 +243,19 @@ describe('module settings', () => {
     expect(refused.exception?.message).toMatch(/^Hostflow refused the server credentials .*the signature does not match/);
 
     expect((await call('TestConnection', whmcsParams())).result).toEqual({ success: true, error: '' });
-    expect((await call('AdminCustomButtonArray')).result).toEqual({ Reboot: 'reboot' });
+    expect((await call('AdminCustomButtonArray')).result).toEqual({
+      Reboot: 'reboot',
+      Snapshot: 'snapshot',
+      'Restore latest snapshot': 'restoreLatestSnapshot',
+      Rebuild: 'rebuild',
+      'Reset root password (e-mailed to the client)': 'resetPassword',
+    });
+    expect((await call('ClientAreaCustomButtonArray')).result).toEqual({ 'Reset root password (sent by e-mail)': 'clientResetPassword' });
   });
 });
 
 describe('a service through its whole lifecycle', () => {
-  it('create → running → suspend → unsuspend → change package → reboot → suspend → terminate, each retry doing nothing twice', async () => {
+  it('create → running → suspend → unsuspend → change package → reboot → snapshot → restore → reset password → rebuild → suspend → terminate, each retry doing nothing twice', async () => {
     const params = whmcsParams({ configoption3: 'on' });
     const created = await call('CreateAccount', params);
     expect(created.result).toBe('success');
@@ -293,6 +317,53 @@ describe('a service through its whole lifecycle', () => {
     expect(reboot.log.some((l) => l.request.startsWith(`POST http://127.0.0.1:${apiPort}/api/instances/${id}/reboot`))).toBe(true);
     await untilOperationsSettled(id);
 
+    // Restore latest snapshot before there is one: said so, nothing requested.
+    const none = await call('restoreLatestSnapshot', upgraded);
+    expectReadable(none.result);
+    expect(none.result).toMatch(/^Hostflow has no snapshot of this server \(instance [0-9a-f-]{36}\) to restore: take one with the Snapshot button first$/);
+    expect(none.log.every((l) => l.request.startsWith('GET '))).toBe(true);
+    expect(await operations(id)).toHaveLength(5);
+
+    // Snapshot, and the admin clicks again: one snapshot operation.
+    const snapshot = await call('snapshot', upgraded);
+    expect(snapshot.result).toBe('success');
+    expect(sentKey(snapshot)).toBe(`whmcs-${params.serviceid}-snapshot-after-5`);
+    expect((await call('snapshot', upgraded)).result).toBe('success');
+    await untilOperationsSettled(id, 60_000);
+    const snapshots = (await stack.call('GET', `/api/instances/${id}/snapshots`)).body.snapshots as { id: number; description: string }[];
+    expect(snapshots).toEqual([expect.objectContaining({ description: 'WHMCS admin snapshot' })]);
+    const withSnapshot = (await call('ClientArea', upgraded)).result;
+    expect(withSnapshot.templateVariables.hostflowSnapshots).toEqual([{ id: String(snapshots[0]!.id), description: 'WHMCS admin snapshot', created: expect.stringMatching(/^\d{4}-/) }]);
+    for (const [, field] of template.matchAll(/\$snapshot\.(\w+)/g)) expect(Object.keys(withSnapshot.templateVariables.hostflowSnapshots[0])).toContain(field);
+
+    // Restore it (a rebuild from the newest snapshot), retried: one rebuild.
+    const restore = await call('restoreLatestSnapshot', upgraded);
+    expect(restore.result).toBe('success');
+    expect(sentKey(restore)).toBe(`whmcs-${params.serviceid}-rebuild-snapshot-${snapshots[0]!.id}-after-6`);
+    expect((await call('restoreLatestSnapshot', upgraded)).result).toBe('success');
+    await untilOperationsSettled(id, 60_000);
+    await untilStatus(id, 'running');
+
+    // Reset root password: Hostflow e-mails it to the customer; the module never sees it. Retried: one reset.
+    const reset = await call('resetPassword', upgraded);
+    expect(reset.result).toBe('success');
+    expect((await call('resetPassword', upgraded)).result).toBe('success');
+    await untilOperationsSettled(id, 60_000);
+    const password = rootPassword(id);
+    const resetMails = () => mailsTo(stack.sandbox, params.clientsdetails.email).filter((m) => /root password was requested/.test(m.text));
+    const mail = await eventually(async () => resetMails().find((m) => m.text.includes(password)), { what: 'the root password e-mail' });
+    expect(mail.subject).toMatch(/^New root password /);
+    expect(resetMails()).toHaveLength(1);
+    expect(JSON.stringify(reset.log)).not.toContain(password);
+
+    // Rebuild from the product's "Rebuild image".
+    const rebuild = await call('rebuild', { ...upgraded, configoption6: 'debian-12' });
+    expect(rebuild.result).toBe('success');
+    expect(sentKey(rebuild)).toBe(`whmcs-${params.serviceid}-rebuild-image-debian-12-after-8`);
+    await untilOperationsSettled(id, 60_000);
+    await untilStatus(id, 'running');
+    expect(serversOf(stack.sandbox, id)).toHaveLength(1);
+
     // A second suspend, later: a new operation (not the first suspend's answer).
     expect((await call('SuspendAccount', { ...upgraded, suspendreason: 'Overdue on Payment' })).result).toBe('success');
     await untilStatus(id, 'suspended');
@@ -301,7 +372,11 @@ describe('a service through its whole lifecycle', () => {
     expect(admin['Hostflow instance']).toContain(id);
     expect(admin['Hostflow instance']).toContain('suspended');
     expect(admin.Temporal).toContain(`href="http://127.0.0.1:8233/namespaces/hostflow-ns/workflows/instance-${id}"`);
-    expect(admin['Hostflow operations']).toContain('resize');
+    // The last five operations, each with what it was about.
+    expect(admin['Hostflow operations']).toContain('rebuild <small>(from image debian-12)</small>');
+    expect(admin['Hostflow operations']).toContain(`rebuild <small>(from snapshot ${snapshots[0]!.id})</small>`);
+    expect(admin['Hostflow operations']).toContain('reset_password <small>(new password e-mailed to the customer)</small>');
+    expect(admin['Hostflow snapshots']).toContain('WHMCS admin snapshot');
 
     // Terminate (with the product's snapshot setting), and WHMCS retries it after it finished.
     expect((await call('TerminateAccount', upgraded)).result).toBe('success');
@@ -315,11 +390,19 @@ describe('a service through its whole lifecycle', () => {
       ['unsuspend', 'succeeded'],
       ['resize', 'succeeded'],
       ['reboot', 'succeeded'],
+      ['snapshot', 'succeeded'],
+      ['rebuild', 'succeeded'],
+      ['reset_password', 'succeeded'],
+      ['rebuild', 'succeeded'],
       ['suspend', 'succeeded'],
       ['terminate', 'succeeded'],
     ]);
     expect(ops[3]!.args).toMatchObject({ plan: 'professional' });
-    expect(ops[6]!.args).toMatchObject({ snapshot: true });
+    expect(ops[5]!.args).toEqual({ description: 'WHMCS admin snapshot' });
+    expect(ops[6]!.args).toEqual({ snapshot_id: snapshots[0]!.id });
+    expect(ops[7]!.args).toEqual({ reason: 'WHMCS admin' });
+    expect(ops[8]!.args).toEqual({ image: 'debian-12' });
+    expect(ops[10]!.args).toMatchObject({ snapshot: true });
     expect(serversOf(stack.sandbox, id)).toHaveLength(0);
     expect(recordsNamed(stack.sandbox, `vps${params.serviceid}.hostflow.test`)).toHaveLength(0);
 
@@ -327,7 +410,7 @@ describe('a service through its whole lifecycle', () => {
     const recreate = await call('CreateAccount', params);
     expectReadable(recreate.result);
     expect(recreate.result).toContain('was terminated');
-  });
+  }, 240_000);
 });
 
 describe('failures a billing admin can read', () => {
@@ -368,7 +451,17 @@ describe('failures a billing admin can read', () => {
     expect(admin.Hostflow).toContain('Hostflow API unreachable');
     await untilStatus(instances[0].id, 'running');
     expect(await operations(instances[0].id)).toHaveLength(1);
-  });
+
+    // The client's own reset button: while the API is down, a friendly sentence (the reason is in
+    // the module log); once it is up, it works.
+    const clientReset = await call('clientResetPassword', service);
+    expectReadable(clientReset.result);
+    expect(clientReset.result).toBe('Your root password could not be reset right now. Please try again in a few minutes, or contact support.');
+    expect(clientReset.log.some((l) => l.action === 'ClientResetPassword' && l.response.startsWith('Hostflow API unreachable'))).toBe(true);
+    expect((await call('clientResetPassword', { ...service, serverport: apiPort })).result).toBe('success');
+    const [, resetOp] = await untilOperationsSettled(instances[0].id);
+    expect(resetOp).toMatchObject({ type: 'reset_password', status: 'succeeded', args: { reason: 'WHMCS client' } });
+  }, 120_000);
 });
 
 describe('byte for byte', () => {

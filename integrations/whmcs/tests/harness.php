@@ -95,7 +95,7 @@ $params['model'] = new HarnessServiceModel();
 
 $output = ['result' => null, 'exception' => null];
 try {
-    $output['result'] = in_array($input['call'], ['MetaData', 'ConfigOptions', 'AdminCustomButtonArray'], true) ? $function() : $function($params);
+    $output['result'] = in_array($input['call'], ['MetaData', 'ConfigOptions', 'AdminCustomButtonArray', 'ClientAreaCustomButtonArray'], true) ? $function() : $function($params);
 } catch (\Throwable $e) {
     // Loader functions report a failure by throwing, as WHMCS expects.
     $output['exception'] = ['class' => get_class($e), 'message' => $e->getMessage()];

@@ -4,7 +4,8 @@
  *
  * Drives Hostflow's signed HTTP API: every WHMCS service of a product using this module is one
  * Hostflow instance (a VPS), found by the WHMCS service id. Create / Suspend / Unsuspend /
- * Terminate / Change Package map to the API's routes; each request is signed (signature v2),
+ * Terminate / Change Package and the admin buttons (Reboot, Snapshot, Restore latest snapshot,
+ * Rebuild, Reset root password) map to the API's routes; each request is signed (signature v2),
  * carries an Idempotency-Key derived from the service and the action, and is written to the
  * WHMCS module log with its X-Request-Id. Install and configure: see README.md in the module's
  * source (integrations/whmcs/README.md).
@@ -36,7 +37,8 @@ function hostflow_MetaData(): array
 }
 
 /**
- * Product settings (Module Settings tab): configoption1 … configoption5.
+ * Product settings (Module Settings tab): configoption1 … configoption6 (in this order: new
+ * settings only ever go at the end, since WHMCS stores them by position).
  * Plan and Region are filled from Hostflow's catalog (GET /api/catalog) by their loaders once the
  * product's server group has a configured Hostflow server; until then, the built-in list shows.
  */
@@ -77,6 +79,14 @@ function hostflow_ConfigOptions(): array
             'SimpleMode' => true,
             'Description' => 'The Temporal namespace Hostflow runs in',
         ],
+        'Rebuild image' => [
+            'Type' => 'dropdown',
+            'Options' => Service::FALLBACK_IMAGES,
+            'Default' => 'ubuntu-24.04',
+            'Loader' => 'hostflow_LoadImages',
+            'SimpleMode' => true,
+            'Description' => 'The system image the admin\'s Rebuild button installs (everything on the server\'s disk is replaced)',
+        ],
     ];
 }
 
@@ -94,6 +104,15 @@ function hostflow_LoadRegions(array $params): array
 {
     try {
         return Service::catalogOptions($params, 'regions');
+    } catch (ApiException $e) {
+        throw new \Exception($e->getMessage());
+    }
+}
+
+function hostflow_LoadImages(array $params): array
+{
+    try {
+        return Service::imageOptions($params);
     } catch (ApiException $e) {
         throw new \Exception($e->getMessage());
     }
@@ -194,7 +213,7 @@ function hostflow_ChangePackage(array $params): string
         if ($plan === '') {
             return 'Choose a Plan in the product\'s Module Settings (Setup > Products/Services)';
         }
-        Service::requestOperation($params, 'ChangePackage', 'resize', ['plan' => $plan], $plan);
+        Service::requestOperation($params, 'ChangePackage', 'resize', ['plan' => $plan], ['plan' => $plan], $plan);
         return 'success';
     });
 }
@@ -211,12 +230,20 @@ function hostflow_TestConnection(array $params): array
 }
 
 /**
- * Admin buttons on the service. Hostflow's API has no snapshot, rebuild or reset-password route
- * yet; those buttons come with the routes.
+ * Admin buttons on the service. Each returns "success" once Hostflow accepted the operation (it
+ * then runs in the background, in order with the instance's other operations), or one readable
+ * line. WHMCS shows its own text on success, so what the admin must know beforehand (the
+ * password goes to the client by e-mail) is in the button's label.
  */
 function hostflow_AdminCustomButtonArray(): array
 {
-    return ['Reboot' => 'reboot'];
+    return [
+        'Reboot' => 'reboot',
+        'Snapshot' => 'snapshot',
+        'Restore latest snapshot' => 'restoreLatestSnapshot',
+        'Rebuild' => 'rebuild',
+        'Reset root password (e-mailed to the client)' => 'resetPassword',
+    ];
 }
 
 function hostflow_reboot(array $params): string
@@ -227,15 +254,106 @@ function hostflow_reboot(array $params): string
     });
 }
 
+/** POST …/snapshots: a snapshot labelled "WHMCS admin snapshot" (Hostflow keeps the newest SNAPSHOT_RETENTION). */
+function hostflow_snapshot(array $params): string
+{
+    return Service::run(static function () use ($params): string {
+        $label = ['description' => Service::ADMIN_SNAPSHOT_DESCRIPTION];
+        Service::requestOperation($params, 'Snapshot', 'snapshot', $label, $label);
+        return 'success';
+    });
+}
+
+/**
+ * POST …/rebuild {snapshot_id}: the newest snapshot of GET …/snapshots. Refused while a snapshot
+ * is still being taken or deleted (the newest would not be the one the admin means), and when
+ * there is none.
+ */
+function hostflow_restoreLatestSnapshot(array $params): string
+{
+    return Service::run(static function () use ($params): string {
+        $action = 'RestoreLatestSnapshot';
+        $client = Service::client($params);
+        $id = Service::requireInstanceId($params, $client, $action);
+        $operations = Service::operations($client, $action, $id);
+        foreach ($operations as $op) {
+            $type = (string) ($op['type'] ?? '');
+            if (in_array($type, ['snapshot', 'delete_snapshot'], true) && in_array($op['status'] ?? '', ['queued', 'running'], true)) {
+                return sprintf(
+                    'A snapshot of this server is still being %s (Hostflow operation #%s, %s): restore once it has finished, so the newest snapshot is the one restored',
+                    $type === 'snapshot' ? 'taken' : 'deleted',
+                    (string) ($op['seq'] ?? '?'),
+                    (string) $op['status'],
+                );
+            }
+        }
+        $latest = Service::latestSnapshot(Service::snapshots($client, $action, $id));
+        if ($latest === null) {
+            return sprintf('Hostflow has no snapshot of this server (instance %s) to restore: take one with the Snapshot button first', $id);
+        }
+        $target = ['snapshot_id' => $latest['id']];
+        Service::submitOperation($params, $client, $id, $operations, $action, 'rebuild', $target, $target, 'snapshot-' . $latest['id']);
+        return 'success';
+    });
+}
+
+/** POST …/rebuild {image}: reinstall from the product's "Rebuild image" (else Hostflow's install image). */
+function hostflow_rebuild(array $params): string
+{
+    return Service::run(static function () use ($params): string {
+        $image = Service::rebuildImage($params, Service::client($params), 'Rebuild');
+        $target = ['image' => $image];
+        Service::requestOperation($params, 'Rebuild', 'rebuild', $target, $target, 'image-' . $image);
+        return 'success';
+    });
+}
+
+/** POST …/reset-password: Hostflow e-mails the new root password to the client; the module never sees it. */
+function hostflow_resetPassword(array $params): string
+{
+    return Service::run(static function () use ($params): string {
+        $reason = ['reason' => 'WHMCS admin'];
+        Service::requestOperation($params, 'ResetPassword', 'reset_password', $reason, $reason);
+        return 'success';
+    });
+}
+
+/** The client's own button (client area, the service's Actions): a root password reset, by e-mail. */
+function hostflow_ClientAreaCustomButtonArray(): array
+{
+    return ['Reset root password (sent by e-mail)' => 'clientResetPassword'];
+}
+
+/**
+ * The client's reset. WHMCS shows the client what this returns, so a failure is one friendly
+ * sentence; the reason is in the module log (every request, and this line).
+ */
+function hostflow_clientResetPassword(array $params): string
+{
+    $result = Service::run(static function () use ($params): string {
+        $reason = ['reason' => 'WHMCS client'];
+        Service::requestOperation($params, 'ClientResetPassword', 'reset_password', $reason, $reason);
+        return 'success';
+    });
+    if ($result === 'success') {
+        return 'success';
+    }
+    if (function_exists('logModuleCall')) {
+        logModuleCall('hostflow', 'ClientResetPassword', 'service #' . (string) ($params['serviceid'] ?? '?'), $result, $result);
+    }
+    return 'Your root password could not be reset right now. Please try again in a few minutes, or contact support.';
+}
+
 /** The client area's overview: status, address, plan, the last operations (templates/clientarea.tpl). */
 function hostflow_ClientArea(array $params): array
 {
-    [$instance, $operations, $error] = Service::readInstance($params, 'ClientArea');
+    [$instance, $operations, $error, $snapshots] = Service::readInstance($params, 'ClientArea');
     $recent = array_map(
         static fn (array $op): array => [
             'type' => (string) ($op['type'] ?? ''),
             'status' => (string) ($op['status'] ?? ''),
             'plan' => (string) ($op['args']['plan'] ?? ''),
+            'detail' => Service::operationDetail($op),
             'requested' => (string) ($op['created_at'] ?? ''),
             'finished' => (string) ($op['finished_at'] ?? ''),
         ],
@@ -255,6 +373,14 @@ function hostflow_ClientArea(array $params): array
                 'created_at' => (string) ($instance['created_at'] ?? ''),
             ],
             'hostflowOperations' => $recent,
+            'hostflowSnapshots' => array_map(
+                static fn (array $snapshot): array => [
+                    'id' => (string) $snapshot['id'],
+                    'description' => (string) ($snapshot['description'] ?? ''),
+                    'created' => (string) ($snapshot['created_at'] ?? ''),
+                ],
+                array_reverse($snapshots),
+            ),
         ],
     ];
 }
@@ -263,7 +389,7 @@ function hostflow_ClientArea(array $params): array
 function hostflow_AdminServicesTabFields(array $params): array
 {
     $h = static fn (mixed $value): string => htmlspecialchars((string) $value, ENT_QUOTES, 'UTF-8');
-    [$instance, $operations, $error] = Service::readInstance($params, 'AdminServicesTabFields');
+    [$instance, $operations, $error, $snapshots] = Service::readInstance($params, 'AdminServicesTabFields');
     if ($error !== null) {
         return ['Hostflow' => '<span class="label label-danger">' . $h($error) . '</span>'];
     }
@@ -288,9 +414,19 @@ function hostflow_AdminServicesTabFields(array $params): array
             . ' &middot; <a href="' . $h($links['all']) . '" target="_blank" rel="noopener">all its workflows</a>';
     $rows = '';
     foreach (array_slice(array_reverse($operations), 0, 5) as $op) {
-        $rows .= '<tr><td>' . $h($op['seq'] ?? '') . '</td><td>' . $h($op['type'] ?? '') . (isset($op['args']['plan']) ? ' → ' . $h($op['args']['plan']) : '')
+        $detail = Service::operationDetail($op);
+        $rows .= '<tr><td>' . $h($op['seq'] ?? '') . '</td><td>' . $h($op['type'] ?? '') . ($detail !== '' ? ' <small>(' . $h($detail) . ')</small>' : '')
             . '</td><td>' . $h($op['status'] ?? '') . '</td><td>' . $h($op['created_at'] ?? '') . '</td><td>' . $h($op['error'] ?? '') . '</td></tr>';
     }
     $fields['Hostflow operations'] = $rows === '' ? 'none' : '<table class="table table-condensed"><tr><th>#</th><th>operation</th><th>status</th><th>requested</th><th>error</th></tr>' . $rows . '</table>';
+    $rows = '';
+    foreach (array_reverse($snapshots) as $snapshot) {
+        $rows .= '<tr><td>' . $h($snapshot['id']) . '</td><td>' . $h($snapshot['description'] ?? '') . '</td><td>' . $h($snapshot['created_at'] ?? '')
+            . '</td><td>' . $h(isset($snapshot['size_gb']) ? $snapshot['size_gb'] . ' GB' : '') . '</td></tr>';
+    }
+    $fields['Hostflow snapshots'] = $rows === ''
+        ? 'none (the Snapshot button takes one)'
+        : '<table class="table table-condensed"><tr><th>id</th><th>description</th><th>created</th><th>size</th></tr>' . $rows . '</table>'
+            . '<small>"Restore latest snapshot" restores the first one listed.</small>';
     return $fields;
 }

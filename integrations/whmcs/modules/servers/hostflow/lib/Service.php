@@ -24,6 +24,18 @@ final class Service
         'jp-tokyo' => 'jp-tokyo',
     ];
 
+    /**
+     * Rebuild images offered before Hostflow's catalog lists them (the API's catalog names only the
+     * install image today; the Image loader adds it, and takes the catalog's `images` once it has them).
+     */
+    public const FALLBACK_IMAGES = ['ubuntu-24.04' => 'ubuntu-24.04', 'ubuntu-22.04' => 'ubuntu-22.04', 'debian-12' => 'debian-12'];
+
+    /** The label of the snapshots the admin's Snapshot button takes. */
+    public const ADMIN_SNAPSHOT_DESCRIPTION = 'WHMCS admin snapshot';
+
+    /** API route of each operation type below /api/instances/:id (terminate is DELETE /api/instances/:id). */
+    private const ROUTES = ['snapshot' => 'snapshots', 'reset_password' => 'reset-password'];
+
     /** A Hostflow operation that ended without doing its work. */
     private const UNSUCCESSFUL = ['failed', 'rejected', 'cancelled'];
 
@@ -42,7 +54,8 @@ final class Service
     /**
      * The service's instance and its operations, for the client area and the admin tab.
      *
-     * @return array{0: array<string, mixed>|null, 1: list<array<string, mixed>>, 2: string|null} instance, operations, error
+     * @return array{0: array<string, mixed>|null, 1: list<array<string, mixed>>, 2: string|null, 3: list<array<string, mixed>>}
+     *         instance, operations, error, snapshots (oldest first)
      */
     public static function readInstance(array $params, string $action): array
     {
@@ -50,13 +63,14 @@ final class Service
             $client = self::client($params);
             $id = self::findInstanceId($params, $client, $action);
             if ($id === null) {
-                return [null, [], null];
+                return [null, [], null, []];
             }
             $path = '/api/instances/' . rawurlencode($id);
             $instance = $client->get($action, $path);
-            return [$instance, self::operations($client, $action, $id), null];
+            $snapshots = ($instance['status'] ?? '') === 'terminated' ? [] : self::snapshots($client, $action, $id);
+            return [$instance, self::operations($client, $action, $id), null, $snapshots];
         } catch (\Throwable $e) {
-            return [null, [], $e->getMessage()];
+            return [null, [], $e->getMessage(), []];
         }
     }
 
@@ -99,6 +113,12 @@ final class Service
     public static function region(array $params): string
     {
         return self::setting($params, 'Region', 'configoption2');
+    }
+
+    /** The product's rebuild image (module setting "Rebuild image"); '' when the product predates it. */
+    public static function image(array $params): string
+    {
+        return strtolower(trim((string) ($params['configoption6'] ?? '')));
     }
 
     public static function snapshotOnTerminate(array $params): bool
@@ -191,45 +211,110 @@ final class Service
     }
 
     /**
-     * The Idempotency-Key of an operation: service id + action (+ target plan) + the seq of the
-     * instance's latest operation that is not this same request. A retry of a request Hostflow
-     * already holds (queued, running, or succeeded; a reboot only while queued or running) gets
-     * the same key, so Hostflow answers the first operation and runs nothing twice; the same
-     * action asked again after anything else happened (suspend, unsuspend, suspend) or after it
-     * failed gets a new key, and runs.
+     * The instance's snapshots, oldest first (GET …/snapshots).
      *
+     * @return list<array<string, mixed>>
+     */
+    public static function snapshots(Client $client, string $action, string $instanceId): array
+    {
+        $answer = $client->get($action, '/api/instances/' . rawurlencode($instanceId) . '/snapshots');
+        return array_values(array_filter(is_array($answer['snapshots'] ?? null) ? $answer['snapshots'] : [], static fn ($s): bool => is_array($s) && is_int($s['id'] ?? null)));
+    }
+
+    /**
+     * The newest snapshot (latest created_at, then highest id), or null when there is none.
+     * created_at is ISO 8601 in UTC with milliseconds (toISOString), so it sorts as text.
+     */
+    public static function latestSnapshot(array $snapshots): ?array
+    {
+        $latest = null;
+        foreach ($snapshots as $snapshot) {
+            $order = strcmp((string) ($snapshot['created_at'] ?? ''), (string) ($latest['created_at'] ?? ''));
+            if ($latest === null || $order > 0 || ($order === 0 && $snapshot['id'] > $latest['id'])) {
+                $latest = $snapshot;
+            }
+        }
+        return $latest;
+    }
+
+    /**
+     * The Idempotency-Key of an operation: service id + action (+ its target: the plan of a resize,
+     * the image or snapshot of a rebuild) + the seq of the instance's latest operation that is not
+     * this same request. A retry of a request Hostflow already holds (queued, running, or
+     * succeeded; a reboot only while queued or running) gets the same key, so Hostflow answers the
+     * first operation and runs nothing twice; the same action asked again after anything else
+     * happened (suspend, unsuspend, suspend) or after it failed gets a new key, and runs.
+     *
+     * @param array<string, scalar>      $target     the operation's args that make it "the same request"
+     *                                               (as GET …/operations shows them, e.g. ['plan' => 'professional'])
+     * @param string                     $suffix     what the key says about the target ('' for none)
      * @param list<array<string, mixed>> $operations the instance's operations (GET …/operations)
      */
-    public static function operationKey(int $serviceId, string $type, ?string $plan, array $operations): string
+    public static function operationKey(int $serviceId, string $type, array $target, string $suffix, array $operations): string
     {
         $after = 0;
         foreach ($operations as $op) {
             $status = (string) ($op['status'] ?? '');
+            $sameTarget = true;
+            foreach ($target as $name => $value) {
+                $sameTarget = $sameTarget && (($op['args'][$name] ?? null) === $value);
+            }
             $sameRequest = ($op['type'] ?? null) === $type
-                && ($plan === null || (($op['args']['plan'] ?? null) === $plan))
+                && $sameTarget
                 && !in_array($status, self::UNSUCCESSFUL, true)
                 && ($type !== 'reboot' || in_array($status, ['queued', 'running'], true));
             if (!$sameRequest) {
                 $after = max($after, (int) ($op['seq'] ?? 0));
             }
         }
-        return sprintf('whmcs-%d-%s%s-after-%d', $serviceId, $type, $plan === null ? '' : '-' . $plan, $after);
+        // A key is printable ASCII: the suffix (a plan, an image name, a snapshot id) keeps to a safe set.
+        $suffix = (string) preg_replace('/[^A-Za-z0-9._-]/', '_', $suffix);
+        return sprintf('whmcs-%d-%s%s-after-%d', $serviceId, $type, $suffix === '' ? '' : '-' . $suffix, $after);
     }
 
-    /** Requests an operation on the service's instance; throws when Hostflow refuses it. */
-    public static function requestOperation(array $params, string $action, string $type, ?array $body, ?string $plan = null): array
+    /**
+     * Requests an operation on the service's instance; throws when Hostflow refuses it.
+     *
+     * @param array<string, scalar> $target see operationKey
+     */
+    public static function requestOperation(array $params, string $action, string $type, ?array $body, array $target = [], string $suffix = ''): array
     {
         $client = self::client($params);
-        $serviceId = self::serviceId($params);
         $id = self::requireInstanceId($params, $client, $action);
-        $path = '/api/instances/' . rawurlencode($id);
-        $key = self::operationKey($serviceId, $type, $plan, self::operations($client, $action, $id));
+        return self::submitOperation($params, $client, $id, self::operations($client, $action, $id), $action, $type, $body, $target, $suffix);
+    }
+
+    /**
+     * requestOperation when the instance id and its operations are already read.
+     *
+     * @param list<array<string, mixed>> $operations
+     * @param array<string, scalar>      $target
+     */
+    public static function submitOperation(array $params, Client $client, string $instanceId, array $operations, string $action, string $type, ?array $body, array $target = [], string $suffix = ''): array
+    {
+        $path = '/api/instances/' . rawurlencode($instanceId);
+        $key = self::operationKey(self::serviceId($params), $type, $target, $suffix, $operations);
         $answer = $type === 'terminate'
             ? $client->delete($action, $path, $body, $key)
-            : $client->post($action, $path . '/' . $type, $body, $key);
+            : $client->post($action, $path . '/' . (self::ROUTES[$type] ?? $type), $body, $key);
         $operation = is_array($answer['operation'] ?? null) ? $answer['operation'] : [];
         self::assertNotUnsuccessful($operation);
         return $operation;
+    }
+
+    /** What an operation was about, in a few words (plan, image, snapshot), for the service pages. */
+    public static function operationDetail(array $op): string
+    {
+        $args = is_array($op['args'] ?? null) ? $op['args'] : [];
+        return match ((string) ($op['type'] ?? '')) {
+            'resize' => isset($args['plan']) ? '→ ' . $args['plan'] : '',
+            'rebuild' => isset($args['image']) ? 'from image ' . $args['image'] : (isset($args['snapshot_id']) ? 'from snapshot ' . $args['snapshot_id'] : ''),
+            'snapshot' => (string) ($args['description'] ?? ''),
+            'delete_snapshot' => isset($args['snapshot_id']) ? 'snapshot ' . $args['snapshot_id'] : '',
+            'reset_password' => 'new password e-mailed to the customer',
+            'terminate' => ($args['snapshot'] ?? false) === true ? 'with a snapshot first' : '',
+            default => '',
+        };
     }
 
     public static function assertNotUnsuccessful(array $operation): void
@@ -260,6 +345,41 @@ final class Service
             throw new ApiException('Hostflow answered an empty catalog');
         }
         return $options;
+    }
+
+    /**
+     * Rebuild images as WHMCS dropdown options: the catalog's `images` when Hostflow lists them,
+     * else the built-in list plus the catalog's install image.
+     */
+    public static function imageOptions(array $params): array
+    {
+        if (!self::configured($params)) {
+            return self::FALLBACK_IMAGES;
+        }
+        $catalog = self::client($params)->get('Catalog', '/api/catalog');
+        $listed = array_values(array_filter(is_array($catalog['images'] ?? null) ? $catalog['images'] : [], 'is_string'));
+        if ($listed === []) {
+            $listed = array_keys(self::FALLBACK_IMAGES);
+            if (is_string($catalog['image'] ?? null) && $catalog['image'] !== '' && !in_array($catalog['image'], $listed, true)) {
+                array_unshift($listed, $catalog['image']);
+            }
+        }
+        return array_combine($listed, $listed);
+    }
+
+    /** The image Rebuild installs: the product's "Rebuild image", else the catalog's install image. */
+    public static function rebuildImage(array $params, Client $client, string $action): string
+    {
+        $image = self::image($params);
+        if ($image !== '') {
+            return $image;
+        }
+        $catalog = $client->get($action, '/api/catalog');
+        $image = is_string($catalog['image'] ?? null) ? strtolower(trim($catalog['image'])) : '';
+        if ($image === '') {
+            throw new ApiException('Choose a "Rebuild image" in the product\'s Module Settings (Setup > Products/Services)');
+        }
+        return $image;
     }
 
     /** A Hostflow hostname (3–30 of a-z 0-9 -) from the service's domain, or null to let Hostflow pick vps-<service id>. */

@@ -17,7 +17,16 @@
     <table class="table table-condensed">
         <tr><th>Action</th><th>Status</th><th>Requested</th></tr>
         {foreach $hostflowOperations as $operation}
-        <tr><td>{$operation.type|escape}{if $operation.plan} → {$operation.plan|escape}{/if}</td><td>{$operation.status|escape}</td><td>{$operation.requested|escape}</td></tr>
+        <tr><td>{$operation.type|escape}{if $operation.detail} <small>({$operation.detail|escape})</small>{/if}</td><td>{$operation.status|escape}</td><td>{$operation.requested|escape}</td></tr>
+        {/foreach}
+    </table>
+    {/if}
+    {if $hostflowSnapshots}
+    <h4>Snapshots</h4>
+    <table class="table table-condensed">
+        <tr><th>Snapshot</th><th>Description</th><th>Created</th></tr>
+        {foreach $hostflowSnapshots as $snapshot}
+        <tr><td>{$snapshot.id|escape}</td><td>{$snapshot.description|escape}</td><td>{$snapshot.created|escape}</td></tr>
         {/foreach}
     </table>
     {/if}
