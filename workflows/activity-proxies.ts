@@ -67,7 +67,7 @@ interface PolicyActivities {
   >;
   dedupedNotice: Pick<Activities, 'sendEmail' | 'notifyBilling'>;
   persistentUndo: Pick<Activities, 'deleteDnsRecord' | 'deleteServer' | 'deleteFirewall' | 'deleteUnusedSshKeys'>;
-  dbWrite: Pick<Activities, 'recordTransition' | 'recordResources' | 'armReadyCallback'>;
+  dbWrite: Pick<Activities, 'recordTransition' | 'recordResources' | 'armReadyCallback' | 'reserveOperation'>;
 }
 
 export type ActivityProxies = { [P in keyof PolicyActivities]: ReturnType<typeof proxyActivities<PolicyActivities[P]>> };

@@ -1,5 +1,6 @@
 // The shapes workflows pass around: the instance, an operation request and its outcome, the
 // entity's input, carried state and query answer. Types only (plus the default timings).
+import type { BillingPolicy, BillingView } from './billing-types';
 import type { InstanceStatus, OperationStatus, OperationType } from './statuses';
 
 /** What the instance is, as the workflows see it. No e-mail address, no secret. */
@@ -145,6 +146,7 @@ export interface InstanceStateView {
   queue: OperationView[];
   lastError?: string;
   attention?: { operation: OperationView; error: string; since: string };
+  billing: BillingView;
 }
 
 /** Everything an entity workflow run starts with; `carried` is set only by continue-as-new. */
@@ -156,6 +158,8 @@ export interface InstanceWorkflowInput {
   timings?: Partial<OperationTimings>;
   /** Continue-as-new after this many operations even if Temporal does not suggest it (tests). */
   continueAsNewAfterOperations?: number;
+  /** Dunning grace periods (the API sets them from configuration; unset: the defaults). */
+  billing?: Partial<BillingPolicy>;
   carried?: CarriedState;
 }
 
@@ -169,4 +173,5 @@ export interface CarriedState {
   seenKeys: Record<string, string>;
   lastError?: string;
   operationsRun: number;
+  billing?: BillingView;
 }

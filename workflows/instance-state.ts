@@ -15,35 +15,17 @@ import {
   type Resources,
   type ResumeAfterReady,
 } from './domain';
+import { DEFAULT_BILLING_POLICY, type BillingEvent, type GraceChange } from './billing-types';
+import { Dunning, type BillingWork } from './dunning';
 import { FailureType } from './failure-types';
 import type { FailureInfo } from './failures';
 import type { InstanceStatus, OperationStatus } from './statuses';
+import type { Attention, EnqueueResult, OperatorChoice, Resolution, Settlement } from './instance-state-types';
+import { rememberKey } from './seen-keys';
 import { isStable, TRANSITIONAL_STATUS } from './transitions';
 
-/** Keys older than this many are forgotten; a billing system retries within minutes, not months. */
-export const MAX_SEEN_KEYS = 1000;
-
-export interface Attention {
-  request: OperationRequest;
-  error: string;
-  since: string;
-}
-
-export type OperatorChoice = 'retry' | 'skip' | 'abort';
-
-/** How a failed attempt of the current operation ends: here, or in `attention` for an operator. */
-export type Settlement =
-  | { kind: 'ended'; operationStatus: OperationStatus; message: string }
-  | { kind: 'attention'; message: string };
-
-/** What an operator's answer to `attention` did: run the operation again, or end it. */
-export type Resolution =
-  | { kind: 'retry'; action: OperatorAction; message: string }
-  | { kind: 'ended'; choice: 'skip' | 'abort'; action: OperatorAction; message: string; resources?: Resources; terminate?: OperationRequest };
-
-export type EnqueueResult =
-  | { kind: 'duplicate'; operationId: string }
-  | { kind: 'queued'; dropped: OperationRequest[]; cancelProvision: boolean };
+export { MAX_SEEN_KEYS } from './seen-keys';
+export type { Attention, EnqueueResult, OperatorChoice, Resolution, Settlement } from './instance-state-types';
 
 export class InstanceState {
   readonly instance: InstanceSpec;
@@ -62,6 +44,10 @@ export class InstanceState {
   operatorChoice: { choice: OperatorChoice; action: OperatorAction } | undefined;
   /** provision, failed after its VPS was ready: what a retry resumes from (only the notices are left). */
   resumeAfterReady: ResumeAfterReady | undefined;
+  /** Billing standing and the grace deadline (dunning.ts). */
+  readonly dunning: Dunning;
+  /** Billing changes the loop has yet to record, tell and queue (signal handlers cannot wait). */
+  billingWork: BillingWork[] = [];
 
   constructor(input: InstanceWorkflowInput) {
     this.instance = input.instance;
@@ -74,6 +60,26 @@ export class InstanceState {
     this.seenKeys = carried?.seenKeys ?? {};
     this.lastError = carried?.lastError;
     this.operationsRun = carried?.operationsRun ?? 0;
+    this.dunning = new Dunning({ ...DEFAULT_BILLING_POLICY, ...input.billing }, carried?.billing);
+  }
+
+  /** A verified billing event arrives (billingEvent signal). */
+  applyBilling(event: BillingEvent, nowMs: number): void {
+    // A redelivered signal (the API retried after a failure) is the same event: once only.
+    const key = `billing-event:${event.eventId}`;
+    if (this.seenKeys[key] !== undefined) return;
+    rememberKey(this.seenKeys, key, event.eventId);
+    this.addBillingWork(this.dunning.apply(event, nowMs, this.isSuspended()));
+  }
+
+  /** An operator moves or cancels the grace deadline (changeGrace signal). */
+  changeGrace(change: GraceChange): void {
+    this.addBillingWork(this.dunning.change(change));
+  }
+
+  /** The loop woke at or after the deadline: suspend or remove, as the grace period said. */
+  expireGraceIfDue(nowMs: number): void {
+    if (this.dunning.msUntilDeadline(nowMs) === 0) this.addBillingWork(this.dunning.expire(this.isSuspended()));
   }
 
   /**
@@ -84,7 +90,7 @@ export class InstanceState {
     const key = request.idempotencyKey;
     if (key !== undefined && this.seenKeys[key] !== undefined) return { kind: 'duplicate', operationId: this.seenKeys[key] };
     if (this.isKnown(request.operationId)) return { kind: 'duplicate', operationId: request.operationId };
-    if (key !== undefined) this.rememberKey(key, request.operationId);
+    if (key !== undefined) rememberKey(this.seenKeys, key, request.operationId);
 
     let dropped: OperationRequest[] = [];
     if (request.type === 'terminate' && !this.queue.some((q) => q.type === 'terminate')) {
@@ -204,6 +210,7 @@ export class InstanceState {
       seenKeys: this.seenKeys,
       lastError: this.lastError,
       operationsRun: this.operationsRun,
+      billing: this.dunning.view,
     };
   }
 
@@ -222,7 +229,17 @@ export class InstanceState {
       attention: this.attention
         ? { operation: viewOf(this.attention.request, 'running'), error: this.attention.error, since: this.attention.since }
         : undefined,
+      billing: this.dunning.view,
     };
+  }
+
+  private addBillingWork(work: BillingWork | undefined): void {
+    if (work) this.billingWork.push(work);
+  }
+
+  /** Suspended now, or about to be: a billing suspension then has nothing to do (and lifts nothing later). */
+  private isSuspended(): boolean {
+    return this.status === 'suspended' || this.status === 'suspending' || this.queue.some((q) => q.type === 'suspend');
   }
 
   private requireCurrent(): NonNullable<InstanceState['current']> {
@@ -234,10 +251,4 @@ export class InstanceState {
     return this.current?.request.operationId === operationId || this.queue.some((q) => q.operationId === operationId);
   }
 
-  private rememberKey(key: string, operationId: string): void {
-    this.seenKeys[key] = operationId;
-    const keys = Object.keys(this.seenKeys);
-    // Insertion order is kept by JS objects (for string keys), so the first are the oldest.
-    for (const old of keys.slice(0, Math.max(0, keys.length - MAX_SEEN_KEYS))) delete this.seenKeys[old];
-  }
 }

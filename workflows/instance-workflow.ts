@@ -7,7 +7,8 @@ import { activitiesFor } from './activity-proxies';
 import type { InstanceStateView, InstanceWorkflowInput, OperationOutcome, OperationRequest, OperatorAction } from './domain';
 import { describeFailure } from './failures';
 import { InstanceState, type OperatorChoice, type Settlement } from './instance-state';
-import { abortSignal, requestOperationSignal, retrySignal, skipSignal, stateQuery } from './messages';
+import { billingEventSignal, changeGraceSignal, abortSignal, requestOperationSignal, retrySignal, skipSignal, stateQuery } from './messages';
+import { handleBillingWork, waitUntilReadyOrDeadline } from './billing-desk';
 import { OperationChildren } from './operation-children';
 import { OperatorView } from './operator-view';
 import { ReadModelWriter } from './read-model';
@@ -41,8 +42,10 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
   setHandlers(entity);
   entity.view.refresh();
   while (state.status !== 'terminated') {
-    await condition(() => state.queue.length > 0 || entity.readModel.hasPending || continueAsNewDue(entity));
+    await waitUntilReadyOrDeadline(state, () => state.queue.length > 0 || entity.readModel.hasPending || state.billingWork.length > 0 || continueAsNewDue(entity));
+    state.expireGraceIfDue(Date.now());
     await entity.readModel.flush();
+    if (await handleBillingWork(state, entity.readModel, (request) => acceptRequest(entity, request))) entity.view.refresh();
     if (continueAsNewDue(entity)) {
       await condition(allHandlersFinished);
       await entity.readModel.flush();
@@ -60,17 +63,23 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
   return state.view();
 }
 
-function setHandlers({ state, readModel, view, children }: Entity): void {
-  setHandler(requestOperationSignal, (request) => {
-    const result = state.enqueue(request);
-    if (result.kind === 'duplicate') return;
-    for (const dropped of result.dropped) {
-      readModel.writeLater(dropped, 'cancelled', { kind: 'operation.dropped', message: `dropped: terminate ${request.operationId} was requested` });
-    }
-    if (result.cancelProvision) children.cancelProvision();
-    view.refresh();
-  });
+/** A request joins the queue, from the API's signal or from billing: the same rules either way. */
+function acceptRequest({ state, readModel, view, children }: Entity, request: OperationRequest): void {
+  const result = state.enqueue(request);
+  if (result.kind === 'duplicate') return;
+  for (const dropped of result.dropped) {
+    readModel.writeLater(dropped, 'cancelled', { kind: 'operation.dropped', message: `dropped: terminate ${request.operationId} was requested` });
+  }
+  if (result.cancelProvision) children.cancelProvision();
+  view.refresh();
+}
+
+function setHandlers(entity: Entity): void {
+  const { state } = entity;
+  setHandler(requestOperationSignal, (request) => acceptRequest(entity, request));
   setHandler(stateQuery, () => state.view());
+  setHandler(billingEventSignal, (event) => state.applyBilling(event, Date.now()));
+  setHandler(changeGraceSignal, (change) => state.changeGrace(change));
   const operatorSignals = [
     [retrySignal, 'retry'],
     [skipSignal, 'skip'],

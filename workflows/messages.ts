@@ -1,5 +1,6 @@
 // The entity workflow's signals and query: what the API, the VPS and operators send it.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { BillingEvent, GraceChange } from './billing-types';
 import type { InstanceStateView, OperationRequest, OperatorAction, ReadyPayload, VmFailure } from './domain';
 
 export const requestOperationSignal = defineSignal<[OperationRequest]>('requestOperation');
@@ -10,3 +11,7 @@ export const retrySignal = defineSignal<[OperatorAction]>('retry');
 export const skipSignal = defineSignal<[OperatorAction]>('skip');
 export const abortSignal = defineSignal<[OperatorAction]>('abort');
 export const stateQuery = defineQuery<InstanceStateView>('state');
+/** A verified billing event (API, from WHMCS, Paddle or Stripe webhooks), in order per subscription. */
+export const billingEventSignal = defineSignal<[BillingEvent]>('billingEvent');
+/** An operator extends or cancels the running grace period (runbook, "Dunning"). */
+export const changeGraceSignal = defineSignal<[GraceChange]>('changeGrace');

@@ -43,6 +43,7 @@ export class OperatorView {
     const queued = state.queue.length ? `; queued: ${state.queue.map((q) => `${q.type}-${q.seq}`).join(', ')}` : '';
     const running = state.current ? `; running ${state.current.request.type}-${state.current.request.seq}` : '';
     const error = state.lastError ? `\nLast error: ${state.lastError}` : '';
-    return `${state.status} · ${state.plan}${running}${queued}${error}`;
+    const billing = state.dunning.describe();
+    return `${state.status} · ${state.plan}${billing ? ` · ${billing}` : ''}${running}${queued}${error}`;
   }
 }

@@ -31,6 +31,17 @@ export class ReadModelWriter {
     this.pending.push(this.transition(op, status, event, {}));
   }
 
+  /** A billing change of the instance (no operation): its standing, with an audit event. */
+  writeBilling(event: Omit<Event, 'key'>): Promise<void> {
+    const { view } = this.state.dunning;
+    return this.db.recordTransition({
+      instanceId: this.state.instance.instanceId,
+      status: this.state.status,
+      billing: { state: view.state, graceUntil: view.graceUntil ?? null },
+      event: { key: `${workflowInfo().runId}:${(this.eventSeq += 1)}`, ...event },
+    });
+  }
+
   get hasPending(): boolean {
     return this.pending.length > 0;
   }

@@ -1,5 +1,6 @@
 // What the entity asks the read model to write when an operation moves (activities/records.ts
 // writes it): the contract between the workflow side and the records activity.
+import type { BillingState } from './billing-types';
 import type { OperationRequest, Resources, SnapshotView } from './domain';
 import type { InstanceStatus, OperationStatus } from './statuses';
 
@@ -21,6 +22,8 @@ export interface TransitionRecord {
   /** What the VPS reported in its ready callback. */
   openclawVersion?: string;
   operations?: OperationRecord[];
+  /** The instance's billing standing, when it changed. */
+  billing?: { state: BillingState; graceUntil: string | null };
   /** The instance's snapshots after a snapshot operation: replaces the read model's list. */
   snapshots?: SnapshotView[];
   event: { key: string; kind: string; message: string; data?: Record<string, unknown> };

@@ -89,6 +89,8 @@ interface PerInstance {
 export class Stubs {
   private readonly byInstance = new Map<string, PerInstance>();
   private serverSeq = 1000;
+  /** reserveOperation: one number per reservation key, as the real activity keeps it. */
+  private readonly reservations = new Map<string, number>();
 
   of(instanceId: string): PerInstance {
     let entry = this.byInstance.get(instanceId);
@@ -182,6 +184,10 @@ export class Stubs {
       recordTransition: stub('recordTransition', () => undefined),
       recordResources: stub('recordResources', () => undefined),
       armReadyCallback: stub('armReadyCallback', () => undefined),
+      reserveOperation: stub('reserveOperation', ({ reservationKey }) => {
+        const seq = (this.reservations.get(reservationKey) ?? this.reservations.set(reservationKey, 1000 + this.reservations.size).get(reservationKey))!;
+        return { operationId: `reserved-${seq}-${reservationKey}`, seq };
+      }),
       ensureSshKeys: stub('ensureSshKeys', ({ instance }) => ({ sshKeyIds: instance.sshKeys.map((_, i) => 9000 + i), fingerprints: instance.sshKeys.map((_, i) => `fp:${i}`) })),
       ensureFirewall: stub('ensureFirewall', ({ instance }) => ({ firewallId: 7000 + (instance.instanceId.charCodeAt(0) % 100) })),
       deleteFirewall: stub('deleteFirewall', () => ({ deleted: [7000] })),
@@ -202,6 +208,7 @@ export interface StartOptions {
   plan?: string;
   timings?: Partial<OperationTimings>;
   continueAsNewAfterOperations?: number;
+  billing?: InstanceWorkflowInput['billing'];
 }
 
 /** One `instance-<uuid>` entity workflow and what its stubs saw. */
@@ -395,6 +402,7 @@ export async function startHarness(topic: string): Promise<Harness> {
         instance: spec,
         timings: { ...FAST_TIMINGS, ...options.timings },
         ...(options.continueAsNewAfterOperations !== undefined ? { continueAsNewAfterOperations: options.continueAsNewAfterOperations } : {}),
+        ...(options.billing ? { billing: options.billing } : {}),
       };
       const provision: OperationRequest = { operationId: randomUUID(), type: 'provision', seq: 1, args: {}, requestedBy: 'test' };
       await client.workflow.signalWithStart(INSTANCE_WORKFLOW_TYPE, {
