@@ -15,6 +15,8 @@ export async function replaceSnapshots(tx: Transaction, instanceId: string, view
     .where(ids.length > 0 ? and(eq(snapshots.instanceId, instanceId), notInArray(snapshots.imageId, ids)) : eq(snapshots.instanceId, instanceId));
   for (const view of views) {
     const row = { imageId: view.imageId, instanceId, description: view.description, sizeGb: view.sizeGb ?? null, createdAt: new Date(view.createdAt) };
-    await tx.insert(snapshots).values(row).onConflictDoUpdate({ target: snapshots.imageId, set: { description: row.description, sizeGb: row.sizeGb } });
+    // Hetzner's image ids are unique; the row follows whoever reports the image last (test runs share
+    // one database between sandboxes whose ids start alike).
+    await tx.insert(snapshots).values(row).onConflictDoUpdate({ target: snapshots.imageId, set: { instanceId, description: row.description, sizeGb: row.sizeGb, createdAt: row.createdAt } });
   }
 }
