@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { findOrInstallTemporalCli } from '../scripts/lib/temporal-cli';
 import type { ApiCostResult } from './api-cost';
 import type { BillableResult } from './billable-actions';
+import type { DunningResult } from './dunning';
 import type { Harness } from './harness';
 import type { IdleActionsResult, IdleMemoryResult, MemoryPoint } from './idle';
 import type { OverheadResult } from './overhead';
@@ -17,6 +18,7 @@ import type { ThroughputResult } from './throughput';
 
 export interface Figures {
   billableActions?: BillableResult;
+  dunning?: DunningResult;
   overhead?: OverheadResult;
   throughput?: ThroughputResult & { workerAfterSweep?: MemoryPoint };
   scaleOut?: ScaleOutResult;
@@ -94,6 +96,18 @@ function summaryRows(r: Report): string[] {
     const b = f.billableActions;
     row('billable actions, full lifecycle (provision → suspend → unsuspend → resize → reboot → terminate)', `${b.lifecycle.total} (${b.operations.map((o) => `${o.type} ${o.total.total}`).join(', ')})`, 'counted from histories', '≤ 60', b.lifecycle.total <= b.target);
   } else err('billableActions', 'billable actions');
+  if (f.dunning) {
+    const d = f.dunning;
+    const byApi = f.billableActions?.operations.filter((o) => o.type === 'suspend' || o.type === 'unsuspend');
+    const children = d.children.map((c) => `${c.type} child ${c.actions.total}`).join(', ');
+    row(
+      `billable actions, one dunning episode (past due → ${num(d.graceMs / 1000, 0)} s grace timer → suspend → paid → unsuspend)`,
+      `${d.episode.total} (entity ${d.entity.total}: ${d.entity.signals} signals, ${d.entity.activityAttempts} activity attempts, ${d.entity.timers} timer, ${d.entity.upserts} upserts, ${d.entity.workflowStarts} child starts; ${children}); grace: ${d.graceTimers} timer, ${d.eventsWhileWaiting} history events while it ran`,
+      byApi?.length === 2 ? `suspend + unsuspend through the API: ${byApi.reduce((n, o) => n + o.total.total, 0)}` : '—',
+      'grace = 1 timer, nothing while it runs',
+      d.graceTimers === d.target.graceTimers && d.eventsWhileWaiting === d.target.eventsWhileWaiting,
+    );
+  } else err('dunning', 'billable actions, one dunning episode');
   if (f.idleActions) {
     const i = f.idleActions;
     row('idle cost: actions per day of an idle running instance', `${i.actionsPerDay} (${i.actionsInWindow} in ${i.windowSeconds} s; open timers ${i.openTimers}, pending activities ${i.pendingActivities})`, '—', '0', i.actionsPerDay === 0 && i.openTimers === 0 && i.pendingActivities === 0);
@@ -174,6 +188,17 @@ export function toMarkdown(r: Report): string {
     const l = f.billableActions.lifecycle;
     lines.push(`| **lifecycle** | ${l.workflowStarts} | ${l.activityAttempts} | ${l.timers} | ${l.signals} | ${l.upserts} | ${l.updates} | **${l.total}** |`, '');
     lines.push('Not in histories, so not counted: activity heartbeats (billable on Temporal Cloud: none for an activity shorter than 2 s, then at most one per 4 s, so with zero provider delays almost none; on real Hetzner about one per 4 s of waiting) and queries (the API sends none).', '');
+  }
+  if (f.dunning) {
+    const d = f.dunning;
+    lines.push(`Dunning episode (Stripe webhooks on an API with BILLING_PAST_DUE_GRACE=${d.graceMs}ms; the entity's history from the past-due signal on, plus its children; past due → suspended took ${num(d.pastDueToSuspendedSeconds, 2)} s):`, '');
+    lines.push('| part | workflow starts | activity attempts | timers | signals | upserts | updates | total |', '|---|---|---|---|---|---|---|---|');
+    for (const [name, t] of [['entity', d.entity], ...d.children.map((c) => [`${c.type} child`, c.actions] as const)] as const) {
+      lines.push(`| ${name} | ${t.workflowStarts} | ${t.activityAttempts} | ${t.timers} | ${t.signals} | ${t.upserts} | ${t.updates} | ${t.total} |`);
+    }
+    const e = d.episode;
+    lines.push(`| **episode** | ${e.workflowStarts} | ${e.activityAttempts} | ${e.timers} | ${e.signals} | ${e.upserts} | ${e.updates} | **${e.total}** |`, '');
+    lines.push(`Entity activities: ${Object.entries(d.entityActivities).map(([name, n]) => `${name} ${n}`).join(', ')}. Grace timers started: ${d.graceTimers}; history events between TimerStarted and TimerFired: ${d.eventsWhileWaiting}.`, '');
   }
   for (const m of [f.idleMemory, f.idleMemory?.smallerCache]) {
     if (!m) continue;

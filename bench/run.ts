@@ -8,6 +8,7 @@ import { measureApiCost } from './api-cost';
 import type { OperationShape } from './baseline-workflows';
 import { measureBillableActions } from './billable-actions';
 import { LIFECYCLE } from './drive';
+import { measureDunning } from './dunning';
 import { POLL_INTERVAL_MS, startHarness, ZERO_DELAY_SANDBOX, type ChildHandle } from './harness';
 import { measureIdleActions, measureIdleMemory } from './idle';
 import { measureOverhead } from './overhead';
@@ -30,6 +31,8 @@ const FULL = {
   idleSmallerCache: 20,
   api: { concurrency: 100, lowConcurrencies: [1, 10], warmupMs: 2_000, measureMs: 10_000 },
   recovery: RECOVERY_SCENARIOS,
+  /** The dunning episode's past-due grace: the figure counts actions, so a short one measures the same. */
+  dunningGraceMs: 1_000,
 };
 
 const SMOKE: typeof FULL = {
@@ -43,9 +46,10 @@ const SMOKE: typeof FULL = {
   idleSmallerCache: 20,
   api: { concurrency: 100, lowConcurrencies: [1], warmupMs: 300, measureMs: 1_500 },
   recovery: RECOVERY_SCENARIOS.slice(0, 1),
+  dunningGraceMs: 1_000,
 };
 
-const ALL: FigureName[] = ['billableActions', 'overhead', 'throughput', 'scaleOut', 'idleActions', 'idleMemory', 'apiCost', 'recovery'];
+const ALL: FigureName[] = ['billableActions', 'dunning', 'overhead', 'throughput', 'scaleOut', 'idleActions', 'idleMemory', 'apiCost', 'recovery'];
 
 function parseArgs(argv: string[]) {
   const smoke = argv.includes('--smoke');
@@ -94,6 +98,7 @@ async function main(): Promise<number> {
       {} as Record<OperationType, OperationShape>,
     );
     if (LIFECYCLE.some((t) => !shapes[t])) throw new Error('no operation shapes: the billable-actions lifecycle did not complete');
+    figures.dunning = await attempt('dunning', () => measureDunning(h, { graceMs: sizes.dunningGraceMs }));
 
     figures.overhead = await attempt('overhead', () =>
       measureOverhead(h, shapes, { lifecycles: sizes.overheadLifecycles, baselineLifecycles: sizes.baselineLifecycles, log }),

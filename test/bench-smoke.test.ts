@@ -80,8 +80,20 @@ describe('bench:smoke', () => {
     for (const o of b.operations) expect(o.total.total).toBeGreaterThanOrEqual(2);
   });
 
+  it('counts one dunning episode from the entity history: the grace period is one timer and nothing runs while it waits', () => {
+    const d = report.figures.dunning;
+    expect(d).toMatchObject({ graceMs: finite, graceTimers: 1, eventsWhileWaiting: 0, pastDueToSuspendedSeconds: finite });
+    expect(d.children.map((c: { type: string }) => c.type)).toEqual(['suspend', 'unsuspend']);
+    const sum = d.children.reduce((n: number, c: { actions: { total: number } }) => n + c.actions.total, d.entity.total);
+    expect(d.episode.total).toBe(sum);
+    // Two billing signals, one timer, two child starts, and the reservations of the two operations.
+    expect(d.entity).toMatchObject({ signals: 2, timers: 1, workflowStarts: 2 });
+    expect(d.entityActivities.reserveOperation).toBe(2);
+  });
+
   it('prints the markdown table it wrote', () => {
     expect(run.stdout).toContain('| figure | measured | same-run baseline | target |');
+    expect(run.stdout).toContain('| billable actions, one dunning episode');
     expect(readFileSync(path.join(ROOT, 'bench', 'results', `${OUT}.md`), 'utf8')).toContain('Billable actions by operation');
   });
 });
