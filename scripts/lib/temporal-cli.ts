@@ -2,16 +2,16 @@
 // neither TEMPORAL_CLI nor PATH has one. The launcher, the tests and the bench call it;
 // scripts/temporal-cli.ts runs it from the command line.
 import { spawn, execFile } from 'node:child_process';
-import { accessSync, constants as fsc, promises as fs, readFileSync, statSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { buildOnceUnderLock, isExecutable } from './build-lock';
 import { forEachLine } from './stream-lines';
 
 export const DEV_CONFIG_PATH = path.resolve(__dirname, '..', '..', 'temporal-dev.yaml');
 
 const MIN_GO = [1, 22] as const;
-const LOCK_WAIT_LOG_MS = 30_000;
 const HEARTBEAT_MS = 15_000;
 
 export interface CliPin {
@@ -73,43 +73,12 @@ function installHelp(dir: string, why: string): string {
   ].join('\n');
 }
 
-async function installWithLock(go: string, pin: CliPin, dir: string, log: Log): Promise<string> {
+function installWithLock(go: string, pin: CliPin, dir: string, log: Log): Promise<string> {
   const target = path.join(dir, 'temporal');
-  const lockPath = path.join(dir, '.install.lock');
-  await fs.mkdir(dir, { recursive: true });
-  let waitingSince = 0;
-  // Two jest workers, or the launcher and the tests, must not both spend 5 minutes building.
-  for (;;) {
-    if (isExecutable(target)) return target;
-    const lock = await tryLock(lockPath);
-    if (lock) {
-      try {
-        if (isExecutable(target)) return target; // finished between our check and our lock
-        await goInstall(go, pin, dir, target, log);
-        return target;
-      } finally {
-        await fs.rm(lockPath, { force: true });
-      }
-    }
-    if (Date.now() - waitingSince > LOCK_WAIT_LOG_MS) {
-      log(`Another process is building the temporal CLI (${lockPath}); waiting for it.`);
-      waitingSince = Date.now();
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-/** Creates the lock file holding our pid; clears a lock left by a process that died. */
-async function tryLock(lockPath: string): Promise<boolean> {
-  try {
-    await fs.writeFile(lockPath, String(process.pid), { flag: 'wx' });
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const pid = Number(await fs.readFile(lockPath, 'utf8').catch(() => ''));
-  if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) await fs.rm(lockPath, { force: true });
-  return false;
+  return buildOnceUnderLock(dir, 'the temporal CLI', log, () => (isExecutable(target) ? target : undefined), async () => {
+    await goInstall(go, pin, dir, target, log);
+    return target;
+  });
 }
 
 async function goInstall(go: string, pin: CliPin, dir: string, target: string, log: Log): Promise<void> {
@@ -186,20 +155,3 @@ function findOnPath(name: string): string | null {
   return null;
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, fsc.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, but not ours
-  }
-}

@@ -5,7 +5,7 @@
 // infra/search-attributes.sh through the cached temporal CLI. `npm run temporal:cluster`
 // (scripts/temporal-cluster.ts) and the cluster-backed test run (HOSTFLOW_TEST_TEMPORAL=cluster) use it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsc, createWriteStream, existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import postgres from 'postgres';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { buildOnceUnderLock, isExecutable } from './build-lock';
 import { forEachLine } from './stream-lines';
 import { findOrInstallTemporalCli } from './temporal-cli';
 
@@ -59,31 +60,19 @@ function cachedBinaries(dir: string): ServerBinaries | undefined {
 }
 
 /** The cached server, or builds it once (about 5 minutes on a machine that built the CLI; longer cold). */
-export async function findOrBuildTemporalServer(opts: { log?: Log; ui?: boolean } = {}): Promise<ServerBinaries> {
+export function findOrBuildTemporalServer(opts: { log?: Log; ui?: boolean } = {}): Promise<ServerBinaries> {
   const log = opts.log ?? stderrLog;
   const dir = serverCacheDir();
-  await fs.mkdir(dir, { recursive: true });
-  const lockPath = path.join(dir, '.install.lock');
-  let waitingLogged = 0;
-  for (;;) {
+  const uiSettled = (found: ServerBinaries) => found.ui || opts.ui === false || existsSync(path.join(dir, '.ui-failed'));
+  const ready = () => {
     const found = cachedBinaries(dir);
-    if (found && (found.ui || opts.ui === false || existsSync(path.join(dir, '.ui-failed')))) return found;
-    if (await tryLock(lockPath)) {
-      try {
-        const again = cachedBinaries(dir);
-        if (!again) await buildServer(dir, log);
-        if (opts.ui !== false && !cachedBinaries(dir)?.ui && !existsSync(path.join(dir, '.ui-failed'))) await buildUi(dir, log);
-        return cachedBinaries(dir)!;
-      } finally {
-        await fs.rm(lockPath, { force: true });
-      }
-    }
-    if (Date.now() - waitingLogged > 30_000) {
-      log(`Another process is building the Temporal server (${lockPath}); waiting for it.`);
-      waitingLogged = Date.now();
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+    return found && uiSettled(found) ? found : undefined;
+  };
+  return buildOnceUnderLock(dir, 'the Temporal server', log, ready, async () => {
+    if (!cachedBinaries(dir)) await buildServer(dir, log);
+    if (!uiSettled(cachedBinaries(dir)!)) await buildUi(dir, log);
+    return cachedBinaries(dir)!;
+  });
 }
 
 async function buildServer(dir: string, log: Log): Promise<void> {
@@ -466,32 +455,3 @@ function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<stri
   });
 }
 
-async function tryLock(lockPath: string): Promise<boolean> {
-  try {
-    await fs.writeFile(lockPath, String(process.pid), { flag: 'wx' });
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const pid = Number(await fs.readFile(lockPath, 'utf8').catch(() => ''));
-  if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) await fs.rm(lockPath, { force: true });
-  return false;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, fsc.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
