@@ -34,15 +34,4 @@ export function createActivities(deps: ActivityDeps) {
 
 /** Every activity by name; the names are recorded in workflow histories, so they never change. */
 export type Activities = ReturnType<typeof createActivities>;
-export type ServerActivities = ReturnType<typeof createServerActivities>;
-export type PowerActivities = ReturnType<typeof createPowerActivities>;
-export type DnsActivities = ReturnType<typeof createDnsActivities>;
-export type EmailActivities = ReturnType<typeof createEmailActivities>;
-export type BillingActivities = ReturnType<typeof createBillingActivities>;
-export type RecordActivities = ReturnType<typeof createRecordActivities>;
-export type SshKeyActivities = ReturnType<typeof createSshKeyActivities>;
-export type FirewallActivities = ReturnType<typeof createFirewallActivities>;
-export type BackupActivities = ReturnType<typeof createBackupActivities>;
-export type SnapshotActivities = ReturnType<typeof createSnapshotActivities>;
-export type RebuildActivities = ReturnType<typeof createRebuildActivities>;
 export type { ActivityDeps } from './deps';

@@ -1,7 +1,6 @@
 // The build half of provision: everything that makes a server exist and answer at its name.
 // Each step fills `resources` as it goes, so a rollback knows what exists.
-import { ActivityCancellationType } from '@temporalio/workflow';
-import { setCurrentDetails } from '@temporalio/workflow';
+import { ActivityCancellationType, setCurrentDetails } from '@temporalio/workflow';
 import { activitiesFor } from './activity-proxies';
 import type { OperationInput, Resources } from './domain';
 import { serverName } from './ids';

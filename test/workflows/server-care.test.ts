@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 /** Signal a child that may not be started yet (as the API's callback routes do, retried by the VPS). */
-async function signalChild(instance: TestInstance, workflowId: string, send: (handle: ReturnType<Harness['client']['workflow']['getHandle']>) => Promise<void>) {
+async function signalChild(workflowId: string, send: (handle: ReturnType<Harness['client']['workflow']['getHandle']>) => Promise<void>) {
   await eventually(async () => {
     try {
       await send(h.client.workflow.getHandle(workflowId));
@@ -32,7 +32,7 @@ describe('panel operations', () => {
     const mark = instance.providerCalls().length;
     const rebuild = await instance.request('rebuild', { image: 'ubuntu-24.04' });
     await instance.untilState((s) => s.status === 'rebuilding', 'rebuilding');
-    await signalChild(instance, operationWorkflowId(instance.id, 'rebuild', rebuild.seq), (handle) => handle.signal(readySignal, {}));
+    await signalChild(operationWorkflowId(instance.id, 'rebuild', rebuild.seq), (handle) => handle.signal(readySignal, {}));
     expect(await instance.untilDone(rebuild)).toEqual({ status: 'succeeded' });
     expect((await instance.state()).status).toBe('running');
     expect(since(instance, mark)).toEqual(['rebuildServer']);
@@ -55,7 +55,7 @@ describe('panel operations', () => {
   it('a rebuild whose VM reports a failed install waits for an operator', async () => {
     const instance = await h.running();
     const rebuild = await instance.request('rebuild', { image: 'ubuntu-24.04' });
-    await signalChild(instance, operationWorkflowId(instance.id, 'rebuild', rebuild.seq), (handle) => handle.signal(vmFailedSignal, { reason: 'caddy did not start' }));
+    await signalChild(operationWorkflowId(instance.id, 'rebuild', rebuild.seq), (handle) => handle.signal(vmFailedSignal, { reason: 'caddy did not start' }));
     const state = await instance.untilState((s) => s.status === 'attention', 'attention');
     expect(state.attention?.error).toContain('caddy did not start');
   });
@@ -93,7 +93,7 @@ describe('panel operations', () => {
 describe('a VPS that reports a failed install', () => {
   it('fails the provision at once and removes the firewall and keys with the server', async () => {
     const instance = await h.start();
-    await signalChild(instance, operationWorkflowId(instance.id, 'provision', 1), (handle) => handle.signal(vmFailedSignal, { reason: 'gateway did not answer' }));
+    await signalChild(operationWorkflowId(instance.id, 'provision', 1), (handle) => handle.signal(vmFailedSignal, { reason: 'gateway did not answer' }));
     const state = await instance.untilSettled('failed');
     expect(state.lastError).toContain('gateway did not answer');
     expect(instance.accessCalls()).toEqual(['ensureFirewall', 'deleteFirewall', 'deleteUnusedSshKeys']);
