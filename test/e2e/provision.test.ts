@@ -2,7 +2,7 @@
 // the entity → provision child → hcloud-js and cloudflare against the sandbox → the simulated VM
 // calls back ready → welcome e-mail → running in Postgres → GET shows it.
 import { callbackToken } from '../../config/callback-token';
-import { historyJson, instanceWorkflowIds } from '../support/histories';
+import { historyJson, historyText, instanceWorkflowIds } from '../support/histories';
 import { mailsTo, recordsNamed, serversOf } from '../support/world';
 import { eventually, startStack, TEST_API_SECRET, TEST_CALLBACK_SECRET, type Stack } from '../support/stack';
 
@@ -77,7 +77,7 @@ describe('provisioning one instance end to end', () => {
     // No secret in any history: not the callback token, not a signing secret, not a provider token.
     const token = callbackToken(TEST_CALLBACK_SECRET, id);
     for (const workflowId of ids) {
-      const history = await historyJson(stack.client, workflowId);
+      const history = await historyText(stack.client, workflowId);
       for (const secret of [token, TEST_CALLBACK_SECRET, TEST_API_SECRET, 'sandbox-hetzner-token', 'sandbox-cloudflare-token', body.email]) {
         expect(history).not.toContain(secret);
       }
