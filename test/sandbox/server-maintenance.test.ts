@@ -7,7 +7,9 @@ import { FIXTURE_KEYS, raw, testSandbox, waitFor } from './helpers';
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  sandbox = await testSandbox({ vmMode: 'never' });
+  // Boots take a second here, so the moment after a rebuild, before cloud-init has run again, can be
+  // seen even on a loaded machine (with the helpers' 10 ms it was sometimes already over).
+  sandbox = await testSandbox({ vmMode: 'never', bootDelayMs: 1_000 });
 });
 afterEach(() => sandbox.reset());
 afterAll(() => sandbox.close());
