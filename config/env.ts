@@ -6,6 +6,7 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/ids';
 import { DEFAULT_CATALOG, DEFAULT_SNAPSHOT_RETENTION, DEFAULT_SSH_ALLOWED_CIDRS, type Catalog } from './catalog';
 import { parseCidrList } from './cidr-list';
 import { withFileSecrets } from './file-secrets';
+import { fleetConfig, fleetEnvShape, fleetProblems, type FleetConfig } from './fleet';
 import { parsePayloadEncryption, type PayloadEncryptionKeys } from './payload-encryption';
 import { realProviderProblems } from './real-providers';
 import { DEFAULT_RESERVED_HOSTNAMES, parseReservedHostnames } from './reserved-hostnames';
@@ -117,6 +118,7 @@ const envSchema = z.object({
   SNAPSHOT_RETENTION: z.coerce.number().int().min(1).max(50).default(DEFAULT_SNAPSHOT_RETENTION),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...billingEnvShape,
+  ...fleetEnvShape,
 });
 
 export interface ApiKeyPair {
@@ -156,6 +158,8 @@ export interface Config {
   payloadEncryption: PayloadEncryptionKeys | undefined;
   /** Paddle / Stripe webhook secrets and tolerances, and the dunning grace periods (config/billing.ts). */
   billing: BillingConfig;
+  /** The health monitor, the drift sweep and operator alerts (config/fleet.ts). */
+  fleet: FleetConfig;
 }
 
 export class ConfigError extends Error {
@@ -188,6 +192,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   if (e.BILLING_WEBHOOK_SECRET && apiKeys.some((pair) => pair.secret === e.BILLING_WEBHOOK_SECRET)) {
     throw new ConfigError(['BILLING_WEBHOOK_SECRET: must differ from every inbound signing secret']);
   }
+  const crossProblems = fleetProblems(e);
+  if (crossProblems.length > 0) throw new ConfigError(crossProblems);
   const providerProblems = realProviderProblems({ hetznerUrl: e.HETZNER_API_URL, cloudflareUrl: e.CLOUDFLARE_API_URL, apiUrl: e.API_URL });
   if (providerProblems.length > 0) throw new ConfigError(providerProblems);
   return {
@@ -216,5 +222,6 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     catalog: { ...DEFAULT_CATALOG, sshAllowedCidrs: e.SSH_ALLOWED_CIDRS, snapshotRetention: e.SNAPSHOT_RETENTION },
     payloadEncryption: encryption.keys,
     billing: billingConfig(e),
+    fleet: fleetConfig(e),
   };
 }

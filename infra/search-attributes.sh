@@ -14,7 +14,7 @@ set -euo pipefail
 
 # Stated once here; test/temporal-dev-server.test.ts checks it matches temporal-dev.yaml, which
 # registers the same list on the dev server.
-ATTRIBUTES=(InstanceId CustomerId Plan Region InstanceStatus Operation)
+ATTRIBUTES=(InstanceId CustomerId Plan Region InstanceStatus Operation Health)
 TYPE=Keyword
 
 if [[ "${1:-}" == "--list" ]]; then

@@ -177,3 +177,54 @@ export type InstanceRow = typeof instances.$inferSelect;
 export type OperationRow = typeof operations.$inferSelect;
 export type SnapshotRow = typeof snapshots.$inferSelect;
 export type BillingEventRow = typeof billingEvents.$inferSelect;
+
+/**
+ * The fleet health monitor's count per instance (activities/fleet-health.ts), kept outside the
+ * entity so an idle instance's workflow costs nothing: the entity hears only changes, from the
+ * `pending` outbox, which the sweep delivers as signals and then empties.
+ */
+export const instanceHealth = pgTable(
+  'instance_health',
+  {
+    instanceId: text('instance_id')
+      .primaryKey()
+      .references(() => instances.id),
+    /** unknown (never checked) | healthy | unhealthy */
+    status: text('status').notNull().default('unknown'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /** Bumped each time the instance turns unhealthy: alerts and the automatic reboot are once per episode. */
+    episode: integer('episode').notNull().default(0),
+    rebootsInEpisode: integer('reboots_in_episode').notNull().default(0),
+    lastCheckedAt: timestamp('last_checked_at', { withTimezone: true }),
+    lastOkAt: timestamp('last_ok_at', { withTimezone: true }),
+    lastError: text('last_error'),
+    /** The sweep that last checked it: a resumed sweep never checks an instance twice. */
+    lastSweepId: text('last_sweep_id'),
+    /** HealthChange[] not yet signalled to the entity (workflows/fleet-types.ts). */
+    pending: jsonb('pending').$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('instance_health_pending').on(t.instanceId).where(sql`jsonb_array_length(${t.pending}) > 0`)],
+);
+
+/**
+ * What the hourly drift sweep found, one row per episode (key = `<kind>:<resource>`): a finding
+ * seen again stays one row, one alert; one no longer seen is resolved (and alerted as such).
+ */
+export const driftFindings = pgTable(
+  'drift_findings',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    key: text('key').notNull(),
+    kind: text('kind').notNull(),
+    instanceId: text('instance_id'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The sweep that last saw it. */
+    lastSweepId: text('last_sweep_id'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  // At most one open episode per key.
+  (t) => [uniqueIndex('drift_findings_open_key').on(t.key).where(sql`${t.resolvedAt} is null`)],
+);

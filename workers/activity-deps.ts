@@ -19,5 +19,7 @@ export function buildActivityDeps(config: Config, db: Database, options: { pollI
     domain: config.cloudflare.domain,
     catalog: config.catalog,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
+    fleet: config.fleet.settings,
+    alerts: config.fleet.alerts,
   };
 }

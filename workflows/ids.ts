@@ -19,3 +19,11 @@ export const serverName = (instance: Pick<InstanceSpec, 'subdomain'>): string =>
 export const instanceFqdn = (subdomain: string, domain: string): string => `${subdomain}.${domain}`;
 /** What the customer opens in a browser. */
 export const instanceUrl = (subdomain: string, domain: string): string => `https://${instanceFqdn(subdomain, domain)}`;
+
+/** The fleet sweeps' schedules and the workflow ids their runs get (the schedule adds a timestamp). */
+export const HEALTH_SWEEP_SCHEDULE_ID = 'hostflow-health-sweep';
+export const DRIFT_SWEEP_SCHEDULE_ID = 'hostflow-drift-sweep';
+export const HEALTH_SWEEP_WORKFLOW_ID = 'health-sweep';
+export const DRIFT_SWEEP_WORKFLOW_ID = 'drift-sweep';
+/** One alert workflow per alert key: a second start with the same key is the deduplication. */
+export const alertWorkflowId = (key: string): string => `alert-${key}`;

@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { BillingEvent, GraceChange } from './billing-types';
 import type { InstanceStateView, OperationRequest, OperatorAction, ReadyPayload, VmFailure } from './domain';
+import type { DriftNotice, HealthChange } from './fleet-types';
 
 export const requestOperationSignal = defineSignal<[OperationRequest]>('requestOperation');
 export const readySignal = defineSignal<[ReadyPayload]>('ready');
@@ -15,3 +16,7 @@ export const stateQuery = defineQuery<InstanceStateView>('state');
 export const billingEventSignal = defineSignal<[BillingEvent]>('billingEvent');
 /** An operator extends or cancels the running grace period (runbook, "Dunning"). */
 export const changeGraceSignal = defineSignal<[GraceChange]>('changeGrace');
+/** The health monitor (fleet sweep): the instance's health changed (workflows/fleet-types.ts). */
+export const healthChangedSignal = defineSignal<[HealthChange]>('healthChanged');
+/** The drift sweep: the instance's server vanished or is off, and Hostflow did not do it. */
+export const driftFoundSignal = defineSignal<[DriftNotice]>('driftFound');

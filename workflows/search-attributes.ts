@@ -9,6 +9,8 @@ export const SA_PLAN = defineSearchAttributeKey('Plan', 'KEYWORD');
 export const SA_REGION = defineSearchAttributeKey('Region', 'KEYWORD');
 export const SA_INSTANCE_STATUS = defineSearchAttributeKey('InstanceStatus', 'KEYWORD');
 export const SA_OPERATION = defineSearchAttributeKey('Operation', 'KEYWORD');
+/** healthy | unhealthy (unset until the first change): the health monitor's view, set only when it changes. */
+export const SA_HEALTH = defineSearchAttributeKey('Health', 'KEYWORD');
 
 /** The six attributes every workflow of an instance starts with, in one place. */
 export function instanceSearchAttributes(

@@ -23,7 +23,7 @@ const replicas = Number(process.env.HOSTFLOW_TEST_REPLICAS ?? '1');
 
   it('has the search attributes infra/search-attributes.sh registers', async () => {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: process.env.HOSTFLOW_TEST_NAMESPACE! });
-    for (const name of ['InstanceId', 'CustomerId', 'Plan', 'Region', 'InstanceStatus', 'Operation']) expect(customAttributes?.[name]).toBe(2); // Keyword
+    for (const name of ['InstanceId', 'CustomerId', 'Plan', 'Region', 'InstanceStatus', 'Operation', 'Health']) expect(customAttributes?.[name]).toBe(2); // Keyword
   });
 
   (replicas > 1 ? describe : describe.skip)('with HOSTFLOW_TEST_REPLICAS', () => {
