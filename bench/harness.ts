@@ -18,6 +18,7 @@ import { sandboxProviderEnv, startSandbox, type Sandbox } from '../sandbox';
 import { freePort } from '../schema/embedded-postgres';
 import { runMigrations } from '../schema/migrate';
 import { createThrowawayDatabase } from '../schema/throwaway-database';
+import { dropClusterDatabases, startTemporalCluster } from '../scripts/lib/temporal-cluster';
 import { loadDevServerConfig, startTemporalDevServer, type DevServer, type DevServerConfig } from '../scripts/lib/temporal-dev-server';
 import { writeWorkflowBundle } from '../scripts/lib/workflow-bundle';
 import { WORKFLOWS_PATH } from '../workers/worker';
@@ -61,8 +62,15 @@ export interface ChildHandle {
 
 export type WorkerKind = 'hostflow' | 'baseline';
 
+/** Which Temporal the stack runs on: the dev server (temporal-dev.yaml) or the real server on Postgres (infra/temporal-cluster.yaml). */
+export type ServerKind = 'dev' | 'cluster';
+
+/** The real server's Postgres pools for a bench run (the config's 20 + 10 would crowd Postgres's 100 connections). */
+export const BENCH_CLUSTER_POOLS = { persistence: 8, visibility: 4 } as const;
+
 export interface Harness {
-  temporal: DevServer;
+  server: ServerKind;
+  temporal: Pick<DevServer, 'address' | 'namespace' | 'stop'>;
   devServerConfig: DevServerConfig;
   client: Client;
   sandbox: Sandbox;
@@ -93,8 +101,9 @@ export function signedHeaders(method: string, url: string | URL, raw: string, id
   };
 }
 
-export async function startHarness(options: { log: (line: string) => void }): Promise<Harness> {
+export async function startHarness(options: { log: (line: string) => void; server?: ServerKind; env?: Record<string, string> }): Promise<Harness> {
   const { log } = options;
+  const server = options.server ?? 'dev';
   const cleanups: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -108,7 +117,7 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
 
     log('starting Temporal, Postgres and the workflow bundles');
     const [temporal, database, bundles] = await Promise.all([
-      startTemporalDevServer({ config: devServerConfig, ports: 'random', dbFile: path.join(tmp, 'temporal.sqlite'), headless: true }),
+      server === 'cluster' ? startBenchCluster(log, cleanups) : startTemporalDevServer({ config: devServerConfig, ports: 'random', dbFile: path.join(tmp, 'temporal.sqlite'), headless: true }),
       startDatabase(),
       buildBundles(tmp),
     ]);
@@ -169,6 +178,7 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
       LOG_LEVEL: 'silent',
       BENCH_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
       BENCH_REPORT_URL: `${receiver.url}/done`,
+      ...options.env,
       ...overrides,
     });
 
@@ -196,6 +206,7 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
 
     log(`ready: Temporal ${temporal.address}, ${database.kind}, API ${apiUrl}`);
     return {
+      server,
       temporal,
       devServerConfig,
       client,
@@ -223,6 +234,22 @@ export async function startHarness(options: { log: (line: string) => void }): Pr
     await close();
     throw error;
   }
+}
+
+/**
+ * The real server with databases of the run's own (never `temporal`, which `npm run temporal:cluster`
+ * uses), free ports and small pools; dropped after it stops. Uses the cached binaries only when
+ * they exist: the caller checks (run.ts), so a bench never starts a 13-minute Go build.
+ */
+async function startBenchCluster(log: (line: string) => void, cleanups: (() => Promise<void>)[]) {
+  const suffix = `${process.pid}_${Date.now()}`;
+  const serverUrl = new URL(process.env.TEMPORAL_CLUSTER_DB_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+  serverUrl.pathname = '/postgres';
+  const databases = { serverUrl: serverUrl.toString(), persistence: `hostflow_bench_temporal_${suffix}`, visibility: `hostflow_bench_temporal_vis_${suffix}` };
+  cleanups.push(() => dropClusterDatabases(databases));
+  const cluster = await startTemporalCluster({ databases, ports: 'random', ui: false, maxConns: BENCH_CLUSTER_POOLS, log: (line) => log(`cluster: ${line}`) });
+  log(`Temporal cluster (4 shards, Postgres ${databases.persistence}) at ${cluster.address}`);
+  return cluster;
 }
 
 async function startDatabase(): Promise<{ url: string; kind: Harness['databaseKind']; stop(): Promise<void> }> {

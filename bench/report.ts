@@ -14,6 +14,7 @@ import type { IdleActionsResult, IdleMemoryResult, MemoryPoint } from './idle';
 import type { OverheadResult } from './overhead';
 import type { RecoveryResult } from './recovery';
 import type { ScaleOutResult } from './scale-out';
+import { serversMarkdown, serversSummaryRows, type ServersResult } from './servers';
 import type { ThroughputResult } from './throughput';
 
 export interface Figures {
@@ -26,6 +27,8 @@ export interface Figures {
   idleMemory?: IdleMemoryResult;
   apiCost?: ApiCostResult;
   recovery?: RecoveryResult;
+  /** Dev server vs the real server on Postgres (runs when the server's binaries are cached). */
+  servers?: ServersResult;
 }
 
 export type FigureName = keyof Figures;
@@ -135,6 +138,8 @@ function summaryRows(r: Report): string[] {
     const limited = s.points.every((p) => p.serverLimited);
     row('scale-out: 2 worker processes vs 1', `best ${num(s.bestFactor, 2)}× (${s.points.map((p) => `N=${p.concurrency}: ${num(p.oneWorker, 1)} → ${num(p.twoWorkers, 1)}/s`).join('; ')})`, `no-op twin: ${s.points.map((p) => `${num(p.baselineFactor, 2)}×`).join(', ')}${limited ? ` — server/machine-limited on ${s.cores} cores` : ''}`, '≥ 1.5× where the server is not the limit', limited ? undefined : s.bestFactor >= 1.5);
   } else err('scaleOut', 'scale-out');
+  if (f.servers) rows.push(...serversSummaryRows(f.servers));
+  else err('servers', 'dev server vs real server');
   return rows;
 }
 
@@ -218,6 +223,7 @@ export function toMarkdown(r: Report): string {
     }
     lines.push('');
   }
+  if (f.servers) lines.push(...serversMarkdown(f.servers));
   for (const [name, message] of Object.entries(r.errors)) lines.push(`**${name} failed:** \`${message.split('\n')[0]}\``, '');
   return lines.join('\n');
 }

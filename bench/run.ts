@@ -15,8 +15,10 @@ import { measureOverhead } from './overhead';
 import { measureRecovery, RECOVERY_SCENARIOS } from './recovery';
 import { machineInfo, temporalInfo, toMarkdown, writeReport, type FigureName, type Figures, type Report } from './report';
 import { measureScaleOut } from './scale-out';
+import { measureServers } from './servers';
 import { round, sleep } from './stats';
 import { sweep, throughputResult } from './throughput';
+import { cachedTemporalServer, serverCacheDir } from '../scripts/lib/temporal-cluster';
 import type { OperationType } from '../workflows/statuses';
 
 const FULL = {
@@ -33,6 +35,8 @@ const FULL = {
   recovery: RECOVERY_SCENARIOS,
   /** The dunning episode's past-due grace: the figure counts actions, so a short one measures the same. */
   dunningGraceMs: 1_000,
+  /** Dev server vs the real server: fresh stacks of its own, after the rest (~10 min). */
+  servers: { rounds: 3, concurrency: 10, warmupMs: 3_000, measureMs: 10_000, api: { concurrency: 100, warmupMs: 2_000, measureMs: 8_000 } },
 };
 
 const SMOKE: typeof FULL = {
@@ -47,9 +51,10 @@ const SMOKE: typeof FULL = {
   api: { concurrency: 100, lowConcurrencies: [1], warmupMs: 300, measureMs: 1_500 },
   recovery: RECOVERY_SCENARIOS.slice(0, 1),
   dunningGraceMs: 1_000,
+  servers: { rounds: 1, concurrency: 4, warmupMs: 500, measureMs: 2_500, api: { concurrency: 100, warmupMs: 300, measureMs: 1_500 } },
 };
 
-const ALL: FigureName[] = ['billableActions', 'dunning', 'overhead', 'throughput', 'scaleOut', 'idleActions', 'idleMemory', 'apiCost', 'recovery'];
+const ALL: FigureName[] = ['billableActions', 'dunning', 'overhead', 'throughput', 'scaleOut', 'idleActions', 'idleMemory', 'apiCost', 'recovery', 'servers'];
 
 function parseArgs(argv: string[]) {
   const smoke = argv.includes('--smoke');
@@ -60,7 +65,8 @@ function parseArgs(argv: string[]) {
   const only = value('--only')?.split(',').map((s) => s.trim()) as FigureName[] | undefined;
   const unknown = only?.filter((name) => !ALL.includes(name));
   if (unknown?.length) throw new Error(`unknown figure(s) ${unknown.join(', ')}; known: ${ALL.join(', ')}`);
-  return { smoke, only: new Set(only ?? ALL), out: value('--out') ?? (smoke ? 'smoke' : 'latest') };
+  // The servers figure starts two more stacks: a smoke run has it only when named (--only servers).
+  return { smoke, only: new Set(only ?? ALL.filter((name) => !(smoke && name === 'servers'))), out: value('--out') ?? (smoke ? 'smoke' : 'latest') };
 }
 
 async function main(): Promise<number> {
@@ -86,6 +92,7 @@ async function main(): Promise<number> {
   const h = await startHarness({ log });
   const workers: ChildHandle[] = [];
   let report: Report | undefined;
+  let provisionShape: OperationShape | undefined;
   try {
     workers.push(...(await Promise.all([h.startWorker('hostflow', { exposeGc: true }), h.startWorker('baseline')])));
     const [hostflowWorker] = workers;
@@ -98,6 +105,7 @@ async function main(): Promise<number> {
       {} as Record<OperationType, OperationShape>,
     );
     if (LIFECYCLE.some((t) => !shapes[t])) throw new Error('no operation shapes: the billable-actions lifecycle did not complete');
+    provisionShape = shapes.provision;
     figures.dunning = await attempt('dunning', () => measureDunning(h, { graceMs: sizes.dunningGraceMs }));
 
     figures.overhead = await attempt('overhead', () =>
@@ -165,6 +173,12 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
     await h.close();
+  }
+  // After the main stack is gone, so its processes and Postgres connections are not around.
+  if (report && provisionShape && wants('servers')) {
+    if (cachedTemporalServer()) figures.servers = await attempt('servers', () => measureServers(provisionShape!, { ...sizes.servers, log }));
+    else log(`servers: skipped, no Temporal server binaries in ${serverCacheDir()} (npm run temporal:cluster -- --build-only)`);
+    report.durationSeconds = round((Date.now() - started) / 1000, 0);
   }
   const files = writeReport(report, args.out);
   process.stdout.write(`${toMarkdown(report)}\n`);

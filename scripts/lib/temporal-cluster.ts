@@ -59,6 +59,11 @@ function cachedBinaries(dir: string): ServerBinaries | undefined {
   return isExecutable(ui) ? { ...found, ui } : found;
 }
 
+/** The cached server and schema tool, or undefined: never builds (the bench runs its cluster figures only when they exist). */
+export function cachedTemporalServer(): ServerBinaries | undefined {
+  return cachedBinaries(serverCacheDir());
+}
+
 /** The cached server, or builds it once (about 5 minutes on a machine that built the CLI; longer cold). */
 export function findOrBuildTemporalServer(opts: { log?: Log; ui?: boolean } = {}): Promise<ServerBinaries> {
   const log = opts.log ?? stderrLog;
