@@ -4,8 +4,8 @@
 import express, { Router } from 'express';
 import type { ErrorRequestHandler } from 'express';
 import { FaultRuleError } from './faults';
-import { UnknownLocationError, UnknownServerError } from './store';
-import type { FaultRule, SandboxState, VmMode } from './types';
+import { UnknownDnsRecordError, UnknownLocationError, UnknownServerError } from './store';
+import { type FaultRule, HEALTH_MODES, type HealthMode, type SandboxState, type VmMode } from './types';
 
 export interface ControlApi {
   state(): SandboxState;
@@ -14,6 +14,11 @@ export interface ControlApi {
   setVmMode(mode: VmMode, serverId?: number, failReason?: string): void;
   setLocationUnavailable(location: string, unavailable: boolean, serverTypes?: string[]): void;
   setIgnoreAcpi(ignore: boolean, serverId?: number): void;
+  setHealthMode(mode: HealthMode, serverId?: number): void;
+  backdateServer(serverId: number, created: Date): void;
+  backdateDnsRecord(recordId: string, createdOn: Date): void;
+  clearAlerts(): void;
+  refuseAlerts(count: number, status: number): void;
 }
 
 const MODES: VmMode[] = ['once', 'twice', 'wrong-token', 'never', 'failed'];
@@ -22,6 +27,12 @@ class BadRequest extends Error {}
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+}
+
+function isoTime(value: unknown, field: string): Date {
+  const time = typeof value === 'string' ? new Date(value) : new Date(NaN);
+  if (Number.isNaN(time.getTime())) throw new BadRequest(`${field} must be an ISO 8601 time`);
+  return time;
 }
 
 export function controlRouter(api: ControlApi): Router {
@@ -75,6 +86,49 @@ export function controlRouter(api: ControlApi): Router {
     res.json({ ok: true });
   });
 
+  // Body: {mode, server_id?}: one gateway's health mode, or (without server_id) the default.
+  r.post('/health', (req, res) => {
+    const body = (req.body ?? {}) as { mode?: unknown; server_id?: unknown };
+    if (!HEALTH_MODES.includes(body.mode as HealthMode)) throw new BadRequest(`mode must be one of ${HEALTH_MODES.join(', ')}`);
+    api.setHealthMode(body.mode as HealthMode, body.server_id === undefined ? undefined : Number(body.server_id));
+    res.json({ ok: true, health_checks: api.state().health_checks });
+  });
+
+  r.get('/health', (_req, res) => {
+    res.json({ health_checks: api.state().health_checks });
+  });
+
+  // Orphans "created" long ago, for grace-period tests: the providers have no way to do this.
+  // Body: {created} (ISO time) for a server, {created_on} for a DNS record.
+  r.post('/servers/:id/created', (req, res) => {
+    api.backdateServer(Number(req.params.id), isoTime((req.body as { created?: unknown } | undefined)?.created, 'created'));
+    res.json({ ok: true });
+  });
+
+  r.post('/dns_records/:id/created', (req, res) => {
+    api.backdateDnsRecord(req.params.id, isoTime((req.body as { created_on?: unknown } | undefined)?.created_on, 'created_on'));
+    res.json({ ok: true });
+  });
+
+  r.get('/alerts', (_req, res) => {
+    res.json(api.state().alerts);
+  });
+
+  r.delete('/alerts', (_req, res) => {
+    api.clearAlerts();
+    res.json(api.state().alerts);
+  });
+
+  // Body: {count, status? (default 500)}: the next `count` webhook POSTs are refused, as by a Slack outage.
+  r.post('/alerts/refuse', (req, res) => {
+    const body = (req.body ?? {}) as { count?: unknown; status?: unknown };
+    const status = body.status ?? 500;
+    if (!Number.isInteger(body.count) || (body.count as number) < 0) throw new BadRequest('count must be a non-negative integer');
+    if (!Number.isInteger(status) || (status as number) < 400 || (status as number) > 599) throw new BadRequest('status must be a 4xx or 5xx status');
+    api.refuseAlerts(body.count as number, status as number);
+    res.json({ ok: true });
+  });
+
   // Creates in this location answer 412 resource_unavailable ("error during placement").
   // Body: {server_types?: string[]} (default: every type). DELETE makes it available again.
   r.post('/locations/:name/unavailable', (req, res) => {
@@ -110,7 +164,8 @@ export function controlRouter(api: ControlApi): Router {
   const onError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     if (res.headersSent) return next(err);
     const bad = err instanceof BadRequest || err instanceof FaultRuleError || (err as { type?: string }).type === 'entity.parse.failed';
-    const status = err instanceof UnknownServerError || err instanceof UnknownLocationError ? 404 : bad ? 400 : 500;
+    const unknown = err instanceof UnknownServerError || err instanceof UnknownLocationError || err instanceof UnknownDnsRecordError;
+    const status = unknown ? 404 : bad ? 400 : 500;
     res.status(status).json({ error: (err as Error).message });
   };
   r.use(onError);

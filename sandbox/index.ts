@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import express from 'express';
+import { ALERT_WEBHOOK_PATH, alertReceiverRouter, sandboxAlertWebhookUrl } from './alert-receiver';
 import { cloudflareRouter } from './cloudflare/router';
 import { controlRouter } from './control';
 import { FaultEngine } from './faults';
@@ -15,12 +16,16 @@ import { routeKeyOf } from './route-keys';
 import { Scheduler } from './scheduler';
 import { startSmtp } from './smtp';
 import { buildState } from './state';
-import { Store, UnknownLocationError, UnknownServerError } from './store';
+import { Store, UnknownDnsRecordError, UnknownLocationError, UnknownServerError } from './store';
 import { findLocation } from './hetzner/catalog';
-import type { FaultRule, Sandbox, SandboxLogger, SandboxOptions, SandboxState, VmMode } from './types';
+import type { FaultRule, HealthMode, Sandbox, SandboxLogger, SandboxOptions, SandboxState, VmMode } from './types';
+import { sandboxHealthUrlTemplate, vmHealthRouter } from './vm-health';
 import { VmSimulator } from './vm-simulator';
 
-export type { CallbackAttempt, FaultConfig, FaultRule, Sandbox, SandboxLogger, SandboxOptions, SandboxState, StoredMessage, VmMode } from './types';
+export type { CallbackAttempt, FaultConfig, FaultRule, HealthMode, ReceivedAlert, Sandbox, SandboxLogger, SandboxOptions, SandboxState, StoredMessage, VmMode } from './types';
+export { HEALTH_MODES } from './types';
+export { sandboxHealthUrlTemplate } from './vm-health';
+export { sandboxAlertWebhookUrl } from './alert-receiver';
 export { readCallbackConfig, isLoopbackUrl } from './vm-simulator';
 export { routeKeyOf } from './route-keys';
 export { sandboxProviderEnv } from './provider-env';
@@ -44,6 +49,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const window = new FixedWindow(cloudflareLimit.limit, cloudflareLimit.windowSeconds);
   const vm = new VmSimulator(store, scheduler, opts.bootDelayMs ?? 1000, opts.vmMode ?? 'once', logger);
   let ignoreAcpi = opts.ignoreAcpi ?? false;
+  let healthMode: HealthMode = opts.healthMode ?? 'healthy';
 
   const ctx: HetznerContext = {
     store,
@@ -64,6 +70,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       window.reset();
       vm.setMode(opts.vmMode ?? 'once');
       ignoreAcpi = opts.ignoreAcpi ?? false;
+      healthMode = opts.healthMode ?? 'healthy';
     },
     setFaults: (rules: FaultRule[], seed?: number): void => faults.set(rules, seed),
     setVmMode: (mode: VmMode, serverId?: number, failReason?: string): void => vm.setMode(mode, serverId, failReason),
@@ -81,12 +88,40 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       if (!server) throw new UnknownServerError(serverId);
       server.ignoreAcpi = ignore;
     },
+    setHealthMode: (mode: HealthMode, serverId?: number): void => {
+      if (serverId === undefined) {
+        healthMode = mode;
+        return;
+      }
+      const server = store.servers.get(serverId);
+      if (!server) throw new UnknownServerError(serverId);
+      server.healthMode = mode;
+      server.flapCount = 0;
+    },
+    backdateServer: (serverId: number, created: Date): void => {
+      const server = store.servers.get(serverId);
+      if (!server) throw new UnknownServerError(serverId);
+      server.created = created.toISOString();
+    },
+    backdateDnsRecord: (recordId: string, createdOn: Date): void => {
+      const record = store.dnsRecords.get(recordId);
+      if (!record) throw new UnknownDnsRecordError(recordId);
+      record.created_on = createdOn.toISOString();
+    },
+    clearAlerts: (): void => {
+      store.alerts = [];
+    },
+    refuseAlerts: (count: number, status: number): void => {
+      store.alertRefusals = { remaining: count, status };
+    },
   };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use('/__sandbox', controlRouter(api));
+  // The guests' gateways are not provider routes: counted per server in state().health_checks instead.
+  app.use('/vm', vmHealthRouter(store, () => healthMode));
   app.use((req, res, next) => {
     const { key, concrete } = routeKeyOf(req.method, req.path);
     res.locals['routeKeys'] = concrete ? [key, concrete] : [key];
@@ -96,6 +131,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   });
   app.use('/v1', hetznerRouter(ctx, bucket, faults));
   app.use('/client/v4', cloudflareRouter(store, zone, window, faults, scheduler));
+  app.use(ALERT_WEBHOOK_PATH, alertReceiverRouter(store));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not a sandbox route: Hetzner is under /v1, Cloudflare under /client/v4, control under /__sandbox' });
   });
@@ -124,6 +160,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     smtpPort: smtp.port,
     cloudflareZoneId: zone.id,
     cloudflareZoneName: zone.name,
+    healthUrlTemplate: sandboxHealthUrlTemplate(httpUrl),
+    alertWebhookUrl: sandboxAlertWebhookUrl(httpUrl),
     ...api,
     async close() {
       if (closed) return;

@@ -18,6 +18,8 @@ export function buildState(ctx: HetznerContext, faults: FaultEngine): SandboxSta
       vm_fail_reason: s.vmFailReason,
       ignore_acpi: s.ignoreAcpi,
       cloud_init_done: s.cloudInitDone,
+      guest_up: s.guestUp,
+      health_mode: s.healthMode,
       ssh_key_ids: s.sshKeyIds,
       root_password: s.rootPassword,
     })),
@@ -30,6 +32,8 @@ export function buildState(ctx: HetznerContext, faults: FaultEngine): SandboxSta
     messages: store.messages,
     callbacks: store.callbacks,
     requests: store.requests,
+    health_checks: store.healthChecks,
+    alerts: store.alerts,
     faults: faults.config(),
   });
 }

@@ -1,7 +1,7 @@
 // In-memory records of every simulated resource. Ids keep counting across reset() so a stale id
 // held by a test or a workflow never silently points at a newer resource.
 
-import type { CallbackAttempt, StoredMessage, VmMode } from './types';
+import type { CallbackAttempt, HealthMode, ReceivedAlert, StoredMessage, VmMode } from './types';
 
 export type ServerStatus =
   | 'initializing'
@@ -41,6 +41,14 @@ export interface ServerRecord {
   /** Reason the guest reports in VM mode 'failed'; null: the simulator's default. */
   vmFailReason: string | null;
   ignoreAcpi: boolean | null;
+  /** Bumped on every transition to 'running', so a boot timer from an earlier boot is ignored. */
+  bootCount: number;
+  /** The current boot has finished (bootDelayMs after 'running'); a power cycle or reboot clears it. */
+  guestUp: boolean;
+  /** How the gateway's health endpoint answers; null: the sandbox's default. */
+  healthMode: HealthMode | null;
+  /** Checks answered in mode 'flapping', so it alternates fail, ok, fail, … per server. */
+  flapCount: number;
 }
 
 export interface SshKeyRecord {
@@ -118,6 +126,13 @@ export class UnknownServerError extends Error {
   }
 }
 
+/** A control call named a DNS record the sandbox does not have. */
+export class UnknownDnsRecordError extends Error {
+  constructor(id: string) {
+    super(`no DNS record ${id}`);
+  }
+}
+
 /** A control call named a location the catalog does not have. */
 export class UnknownLocationError extends Error {
   constructor(name: string) {
@@ -137,6 +152,12 @@ export class Store {
   messages: StoredMessage[] = [];
   callbacks: CallbackAttempt[] = [];
   requests: Record<string, number> = {};
+  /** Gateway health checks per server id (an address no server holds: per that address). */
+  healthChecks: Record<string, number> = {};
+  /** What the alert receiver was sent. */
+  alerts: ReceivedAlert[] = [];
+  /** The next `remaining` webhook POSTs are refused with `status` (POST /__sandbox/alerts/refuse). */
+  alertRefusals = { remaining: 0, status: 500 };
 
   private nextServerId = 1_000_001;
   private nextActionId = 5_000_001;
@@ -211,6 +232,13 @@ export class Store {
     this.messages = [];
     this.callbacks = [];
     this.requests = {};
+    this.healthChecks = {};
+    this.alerts = [];
+    this.alertRefusals = { remaining: 0, status: 500 };
+  }
+
+  countHealthCheck(key: string): void {
+    this.healthChecks[key] = (this.healthChecks[key] ?? 0) + 1;
   }
 }
 

@@ -4,6 +4,11 @@
 /** once/twice: ready; wrong-token: ready with a bad token; never: silence; failed: POST …/failed with a reason. */
 export type VmMode = 'once' | 'twice' | 'wrong-token' | 'never' | 'failed';
 
+/** How a guest's gateway answers its health check (only while it is running and booted; otherwise it fails). */
+export const HEALTH_MODES = ['healthy', 'failing', 'timeout', 'flapping'] as const;
+/** healthy: 200; failing: 503; timeout: never answers; flapping: 503 and 200 in turn, starting with 503. */
+export type HealthMode = (typeof HEALTH_MODES)[number];
+
 export interface SandboxLogger {
   info(...a: unknown[]): void;
   warn(...a: unknown[]): void;
@@ -21,6 +26,8 @@ export interface SandboxOptions {
   vmMode?: VmMode;
   /** Guests ignore ACPI shutdown requests (they never power off by themselves). */
   ignoreAcpi?: boolean;
+  /** How every gateway answers its health check unless set per server (default 'healthy'). */
+  healthMode?: HealthMode;
   hetznerRateLimit?: { limit: number; refillPerSecond: number };
   cloudflareRateLimit?: { limit: number; windowSeconds: number };
   seed?: number;
@@ -74,6 +81,14 @@ export interface CallbackAttempt {
   at: string;
 }
 
+/** One POST the alert receiver accepted (a Slack-compatible incoming webhook). */
+export interface ReceivedAlert {
+  /** The JSON body as sent: `text` plus whatever structured fields came with it. */
+  body: Record<string, unknown>;
+  text: string;
+  received_at: string;
+}
+
 export interface StoredMessage {
   from: string;
   to: string[];
@@ -86,7 +101,7 @@ export interface StoredMessage {
 }
 
 export interface SandboxState {
-  /** Hetzner server JSON plus user_data, vm_mode, vm_fail_reason, ignore_acpi, cloud_init_done, ssh_key_ids, root_password. */
+  /** Hetzner server JSON plus user_data, vm_mode, vm_fail_reason, ignore_acpi, cloud_init_done, guest_up, health_mode, ssh_key_ids, root_password. */
   servers: Array<Record<string, unknown>>;
   ssh_keys: Array<Record<string, unknown>>;
   firewalls: Array<Record<string, unknown>>;
@@ -98,6 +113,9 @@ export interface SandboxState {
   messages: StoredMessage[];
   callbacks: CallbackAttempt[];
   requests: Record<string, number>;
+  /** Gateway health checks per server id (an address no server holds is counted under that address). */
+  health_checks: Record<string, number>;
+  alerts: ReceivedAlert[];
   faults: FaultConfig;
 }
 
@@ -118,5 +136,19 @@ export interface Sandbox {
   setLocationUnavailable(location: string, unavailable: boolean, serverTypes?: string[]): void;
   /** Make one guest (or, without id, every guest) ignore or obey ACPI shutdown. */
   setIgnoreAcpi(ignore: boolean, serverId?: number): void;
+  /** How one gateway (or, without id, every gateway without its own mode) answers its health check. */
+  setHealthMode(mode: HealthMode, serverId?: number): void;
+  /** Move a server's `created` into the past, as if an orphan had been there that long. */
+  backdateServer(serverId: number, created: Date): void;
+  /** Move a DNS record's `created_on` into the past. */
+  backdateDnsRecord(recordId: string, createdOn: Date): void;
+  /** Forget the alerts received so far (reset() does too). */
+  clearAlerts(): void;
+  /** The next `count` alert webhook POSTs are refused with `status` (a 4xx or 5xx), as in a Slack outage. */
+  refuseAlerts(count: number, status: number): void;
+  /** HEALTH_URL_TEMPLATE pointing at this sandbox's gateways (sandboxHealthUrlTemplate(httpUrl)). */
+  healthUrlTemplate: string;
+  /** ALERT_WEBHOOK_URL pointing at this sandbox's alert receiver (sandboxAlertWebhookUrl(httpUrl)). */
+  alertWebhookUrl: string;
   close(): Promise<void>;
 }

@@ -96,12 +96,18 @@ export class VmSimulator {
     return this.globalMode;
   }
 
-  /** Called whenever a server becomes 'running'. cloud-init acts only on the first full boot of an installation. */
+  /**
+   * Called whenever a server becomes 'running' (create, power on, reboot, rebuild): the guest boots
+   * for bootDelayMs, then its gateway is up. cloud-init acts only on the first full boot of an installation.
+   */
   onRunning(server: ServerRecord): void {
-    if (server.cloudInitDone) return;
+    const boot = ++server.bootCount;
+    server.guestUp = false;
     this.scheduler.after(this.bootDelayMs, () => {
-      // Powered off or deleted before boot finished: cloud-init will run on the next boot instead.
-      if (this.store.servers.get(server.id) !== server || server.status !== 'running' || server.cloudInitDone) return;
+      // Powered off, rebooted or deleted before this boot finished: a later boot takes over.
+      if (this.store.servers.get(server.id) !== server || server.status !== 'running' || server.bootCount !== boot) return;
+      server.guestUp = true;
+      if (server.cloudInitDone) return;
       server.cloudInitDone = true;
       void this.runCloudInit(server);
     });

@@ -84,6 +84,10 @@ function createServer(ctx: HetznerContext, rawBody: unknown) {
     vmMode: null,
     vmFailReason: null,
     ignoreAcpi: null,
+    bootCount: 0,
+    guestUp: false,
+    healthMode: null,
+    flapCount: 0,
   };
   ctx.store.servers.set(server.id, server);
   // Firewalls given at create apply with the create; until it finishes they show 'pending'.
