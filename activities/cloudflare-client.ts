@@ -10,7 +10,31 @@ export interface DnsRecord {
   content: string;
   /** Hostflow marks the records it creates here (dns-ownership.ts). */
   comment: string | null;
+  /** ISO time Cloudflare created it (the drift sweep's orphan grace counts from here). */
+  createdOn: string | null;
 }
+
+/** The fields Hostflow keeps of what the SDK returns. */
+interface SdkRecord {
+  id: string;
+  name: string;
+  type: string;
+  content?: string;
+  comment?: string | null;
+  created_on?: string;
+}
+
+const toDnsRecord = (record: SdkRecord): DnsRecord => ({
+  id: record.id,
+  name: record.name,
+  type: record.type,
+  content: record.content ?? '',
+  comment: record.comment ?? null,
+  createdOn: record.created_on ?? null,
+});
+
+/** Records per list page when the whole zone's marked records are read (the drift sweep). */
+const ZONE_PAGE_SIZE = 500;
 
 /** Cloudflare's "an identical record already exists". */
 export const RECORD_ALREADY_EXISTS = 81058;
@@ -39,19 +63,40 @@ export class CloudflareDns {
     try {
       const records: DnsRecord[] = [];
       const query = { zone_id: this.options.zoneId, name: { exact: name }, ...(type ? { type } : {}) };
-      for await (const record of this.client.dns.records.list(query)) {
-        records.push({ id: record.id, name: record.name, type: record.type, content: record.content ?? '', comment: record.comment ?? null });
-      }
+      for await (const record of this.client.dns.records.list(query)) records.push(toDnsRecord(record));
       return records;
     } catch (error) {
       throw toCloudflareError(error);
     }
   }
 
+  /** Every record of the zone whose comment starts with `prefix` (Cloudflare filters case-insensitively), all pages. */
+  async findRecordsByComment(prefix: string): Promise<DnsRecord[]> {
+    try {
+      const records: DnsRecord[] = [];
+      const query = { zone_id: this.options.zoneId, comment: { startswith: prefix }, per_page: ZONE_PAGE_SIZE };
+      for await (const record of this.client.dns.records.list(query)) records.push(toDnsRecord(record));
+      return records;
+    } catch (error) {
+      throw toCloudflareError(error);
+    }
+  }
+
+  /** null when the record does not exist (deleted, or never created). */
+  async getRecord(id: string): Promise<DnsRecord | null> {
+    try {
+      return toDnsRecord(await this.client.dns.records.get(id, { zone_id: this.options.zoneId }));
+    } catch (error) {
+      const classified = toCloudflareError(error);
+      if (classified.status === 404 || classified.code === '81044') return null;
+      throw classified;
+    }
+  }
+
   async createARecord(name: string, ip: string, comment: string): Promise<DnsRecord> {
     try {
       const record = await this.client.dns.records.create({ zone_id: this.options.zoneId, type: 'A', name, content: ip, ttl: 60, proxied: false, comment });
-      return { id: record.id, name: record.name, type: record.type, content: record.content ?? ip, comment: record.comment ?? comment };
+      return toDnsRecord({ ...record, content: record.content ?? ip, comment: record.comment ?? comment });
     } catch (error) {
       throw toCloudflareError(error);
     }

@@ -20,6 +20,8 @@ export interface HetznerServer {
   location: string;
   /** Set while Hetzner's automatic backups are on. */
   backupWindow: string | null;
+  /** ISO time Hetzner created it (the drift sweep's orphan grace counts from here). */
+  created: string;
 }
 
 export interface HetznerAction {
@@ -54,6 +56,7 @@ interface RawServer {
   primary_disk_size?: number;
   datacenter?: { location?: { name?: string } };
   backup_window?: string | null;
+  created: string;
 }
 
 interface RawAction {
@@ -81,6 +84,7 @@ function toServer(raw: RawServer): HetznerServer {
     primaryDiskSize: raw.primary_disk_size ?? raw.server_type.disk,
     location: raw.datacenter?.location?.name ?? 'unknown',
     backupWindow: raw.backup_window ?? null,
+    created: raw.created,
   };
 }
 
