@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Plan } from '../config/catalog';
-import type { Config } from '../config/env';
+import type { ApiConfig } from '../config/api-config';
 import type { Database } from '../schema/db';
 import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
 import type { BillingSource } from '../workflows/billing-types';
@@ -53,7 +53,7 @@ export interface Created {
 }
 
 export async function createInstance(
-  deps: { db: Database; temporal: TemporalGateway; config: Config },
+  deps: { db: Database; temporal: TemporalGateway; config: ApiConfig },
   body: CreateInstanceBody,
   context: CreateContext,
 ): Promise<Created> {
@@ -62,7 +62,7 @@ export async function createInstance(
 
 /** The one create path (POST /api/instances and the Paddle / Stripe activation events). */
 export async function createOrderedInstance(
-  deps: { db: Database; temporal: TemporalGateway; config: Config },
+  deps: { db: Database; temporal: TemporalGateway; config: ApiConfig },
   order: InstanceOrder,
   context: CreateContext,
   hash = requestHash('create', order),
@@ -84,7 +84,7 @@ function whmcsOrder(body: CreateInstanceBody): InstanceOrder {
   };
 }
 
-export function workflowInput(row: InstanceRow, config: Config): InstanceWorkflowInput {
+export function workflowInput(row: InstanceRow, config: ApiConfig): InstanceWorkflowInput {
   // No e-mail and nothing secret: workflow inputs live in the history; activities load the rest.
   return {
     instance: {

@@ -1,14 +1,14 @@
 // What the API needs from the outside world; main.ts wires the real ones, tests wire fakes.
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { Config } from '../config/env';
+import type { ApiConfig } from '../config/api-config';
 import type { DatabaseHandle } from '../schema/db';
 import type { ApiMetrics } from './metrics';
 import type { RateLimits } from './rate-limit';
 import type { TemporalGateway } from './temporal-gateway';
 
 export interface ApiDeps {
-  config: Config;
+  config: ApiConfig;
   database: DatabaseHandle;
   temporal: TemporalGateway;
   logger: Logger;

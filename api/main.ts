@@ -1,7 +1,8 @@
 // The API process: config, Postgres, Temporal, HTTP; SIGTERM/SIGINT drain and close.
 import { Client, Connection } from '@temporalio/client';
 import { hostflowDataConverter } from '../config/data-converter';
-import { ConfigError, loadConfig } from '../config/env';
+import { loadApiConfig } from '../config/api-config';
+import { ConfigError } from '../config/env';
 import { connectClient, temporalTarget } from '../config/temporal';
 import { openDatabase } from '../schema/db';
 import { createApp } from './app';
@@ -12,7 +13,7 @@ import { serve } from './server';
 import { createTemporalGateway } from './temporal-gateway';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadApiConfig();
   const logger = createLogger(config.logLevel);
   if (!config.databaseUrl) {
     throw new ConfigError(['DATABASE_URL: not set; point it at Postgres (`npm start` serves the embedded one and sets it)']);

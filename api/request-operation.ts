@@ -3,7 +3,7 @@
 // a crash after the signal loses only the row, which the workflow writes as the operation runs.
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import type { Catalog } from '../config/catalog';
+import type { ApiCatalog } from '../config/api-config';
 import type { Database } from '../schema/db';
 import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
 import type { OperationArgs } from '../workflows/domain';
@@ -24,7 +24,7 @@ export interface OperationContext {
   idempotencyKey: string | undefined;
 }
 
-type Deps = { db: Database; temporal: TemporalGateway; catalog: Catalog; maxQueuedOperations: number };
+type Deps = { db: Database; temporal: TemporalGateway; catalog: ApiCatalog; maxQueuedOperations: number };
 
 export async function requestOperation(deps: Deps, instance: InstanceRow, type: RequestableOperation, args: OperationArgs, context: OperationContext): Promise<OperationRow> {
   const { db } = deps;
@@ -52,7 +52,7 @@ export async function requestOperation(deps: Deps, instance: InstanceRow, type: 
 }
 
 /** The early refusals: a request that no queued operation could ever make valid, or a reserved key. */
-function refuseWhatCanNeverRun(catalog: Catalog, instance: InstanceRow, type: RequestableOperation, args: OperationArgs): void {
+function refuseWhatCanNeverRun(catalog: ApiCatalog, instance: InstanceRow, type: RequestableOperation, args: OperationArgs): void {
   const verdict = canEverRun(type, instance.status as InstanceStatus);
   if (!verdict.ok) throw new ApiError('INVALID_TRANSITION', verdict.reason);
   if (type === 'resize' && !(typeof args.plan === 'string' && Object.hasOwn(catalog.serverTypes, args.plan))) {

@@ -14,7 +14,7 @@ export function hostflowDataConverter(encryption: PayloadEncryptionKeys | undefi
   return encryption ? { payloadCodecs: [new EncryptionCodec(encryption)] } : {};
 }
 
-/** For processes that read nothing else from the environment; refuses bad keys like loadConfig. */
+/** For processes that read nothing else from the environment; refuses bad keys like config/env.ts. */
 export function dataConverterFromEnv(env: PayloadEncryptionEnv = process.env): DataConverter {
   return hostflowDataConverter(loadPayloadEncryption(env));
 }

@@ -1,6 +1,6 @@
 // `NAME_FILE=/path` for any setting NAME: the value is read from that file (a Kubernetes or Docker
 // secret mounted as a file), with one trailing newline dropped. Setting both NAME and NAME_FILE is
-// an error, not a silent choice. Applied by loadConfig() before validation, so a value read from a
+// an error, not a silent choice. Applied by config/env.ts's parseEnv() before validation, so a value read from a
 // file is checked like any other.
 import { readFileSync } from 'node:fs';
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { loadMigrateConfig } from '../config/migrate-config';
 
 export const MIGRATIONS_FOLDER = path.join(__dirname, 'migrations');
 
@@ -28,9 +29,11 @@ export async function runMigrations(databaseUrl: string): Promise<void> {
 }
 
 if (require.main === module) {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    console.error('DATABASE_URL is not set: point it at the Postgres to migrate.');
+  let url: string;
+  try {
+    url = loadMigrateConfig().databaseUrl;
+  } catch (error) {
+    console.error((error as Error).message);
     process.exit(1);
   }
   runMigrations(url).then(

@@ -4,19 +4,19 @@ import nodemailer from 'nodemailer';
 import type { ActivityDeps } from '../activities';
 import { CloudflareDns } from '../activities/cloudflare-client';
 import { HetznerClient } from '../activities/hetzner-client';
-import type { Config } from '../config/env';
+import type { WorkerConfig } from '../config/worker-config';
 import type { Database } from '../schema/db';
 
-export function buildActivityDeps(config: Config, db: Database, options: { pollIntervalMs?: number } = {}): ActivityDeps {
+export function buildActivityDeps(config: WorkerConfig, db: Database, options: { pollIntervalMs?: number } = {}): ActivityDeps {
   return {
     db,
     hetzner: new HetznerClient({ token: config.hetzner.token, url: config.hetzner.url }),
     dns: new CloudflareDns({ token: config.cloudflare.token, zoneId: config.cloudflare.zoneId, url: config.cloudflare.url }),
     mail: { transport: nodemailer.createTransport(config.smtp.url), from: config.smtp.from },
     billing: { url: config.billingWebhookUrl, webhookSecret: config.billingWebhookSecret },
-    apiPublicUrl: config.api.publicUrl,
+    apiPublicUrl: config.apiPublicUrl,
     callbackSecret: config.callbackSecret,
-    domain: config.cloudflare.domain,
+    domain: config.domain,
     catalog: config.catalog,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
     fleet: config.fleet.settings,

@@ -4,7 +4,7 @@
 // into a graceful shutdown.
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { hostflowDataConverter } from '../config/data-converter';
-import { loadConfig } from '../config/env';
+import { loadWorkerConfig } from '../config/worker-config';
 import { temporalTarget } from '../config/temporal';
 import { openDatabase } from '../schema/db';
 import { buildActivityDeps } from './activity-deps';
@@ -14,7 +14,7 @@ import { createHostflowWorker } from './worker';
 import { serveWorkerHealth, workerHealthAddress, workerIdentity } from './health';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadWorkerConfig();
   const log = createWorkerLogger(config.logLevel);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set: the worker needs the Postgres read model (npm start sets it for the embedded one).');
   const metricsAddress = workerMetricsAddress();

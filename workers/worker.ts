@@ -3,7 +3,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/env';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/worker-config';
 import { keepAliveInterceptor } from '../activities/keep-alive';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');

@@ -3,7 +3,7 @@
 // the nonce claimed in the shared replay table. Legacy v1 only when API_ACCEPT_V1_SIGNATURES.
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { ApiKeyPair } from '../../config/env';
+import type { ApiKeyPair } from '../../config/signing-pairs';
 import { needsIdempotencyKey, SIGNATURE_WINDOW_SECONDS, SIGNING_PATTERNS, verifyV1, verifyV2 } from '../../config/request-signing';
 import { ApiError } from '../errors';
 import type { ReplayStore } from './replay-store';

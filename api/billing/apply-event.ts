@@ -4,7 +4,7 @@
 // provider never retries an event that can only fail again; a Temporal or Postgres outage is
 // a 503 and the provider's retry applies the still-pending event.
 import type { Logger } from 'pino';
-import type { Config } from '../../config/env';
+import type { ApiConfig } from '../../config/api-config';
 import type { Database } from '../../schema/db';
 import type { BillingEventKind } from '../../workflows/billing-types';
 import { createOrderedInstance } from '../create-instance';
@@ -18,7 +18,7 @@ import type { ProviderEvent, RawOrder } from './provider-event';
 export interface ApplyDeps {
   db: Database;
   temporal: TemporalGateway;
-  config: Config;
+  config: ApiConfig;
   log: Logger;
 }
 

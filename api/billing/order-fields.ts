@@ -2,7 +2,7 @@
 // metadata (Stripe): plan, region, hostname and email, checked as POST /api/instances checks them.
 // Anything missing or wrong refuses the order with every reason at once (README "Order fields").
 import { z } from 'zod';
-import type { Config } from '../../config/env';
+import type { ApiConfig } from '../../config/api-config';
 import type { InstanceOrder } from '../create-instance';
 import { HOSTNAME_PATTERN, PlanName, RegionName } from '../schemas';
 import type { ProviderSource, RawOrder } from './provider-event';
@@ -16,7 +16,7 @@ const OrderFields = z.object({
 
 export type OrderCheck = { ok: true; order: InstanceOrder } | { ok: false; reason: string };
 
-export function orderFromEvent(source: ProviderSource, subscriptionId: string, raw: RawOrder, config: Pick<Config, 'reservedHostnames'>): OrderCheck {
+export function orderFromEvent(source: ProviderSource, subscriptionId: string, raw: RawOrder, config: Pick<ApiConfig, 'reservedHostnames'>): OrderCheck {
   const parsed = OrderFields.safeParse(raw.fields);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'custom data'}: ${issue.input === undefined ? 'missing' : issue.message}`);

@@ -14,7 +14,7 @@ import { operationView } from '../views';
 export function instanceRoutes({ deps, signed }: RouteContext): Router {
   const router = Router();
   const { db } = deps.database;
-  const domain = deps.config.cloudflare.domain;
+  const domain = deps.config.domain;
 
   router.post('/api/instances', ...signed, async (req, res) => {
     const key = idempotencyKey(req);

@@ -7,12 +7,12 @@ import { createApp } from '../../api/app';
 import { serve } from '../../api/server';
 import { createTemporalGateway } from '../../api/temporal-gateway';
 import { hostflowDataConverter } from '../../config/data-converter';
-import { loadConfig } from '../../config/env';
+import { loadApiConfig } from '../../config/api-config';
 import { openDatabase } from '../../schema/db';
 import { fail, onStop, send } from './ipc';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadApiConfig();
   const logger = pino({ level: 'silent' });
   const database = openDatabase(config.databaseUrl!, { max: Number(process.env.BENCH_DB_POOL ?? 20) });
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });

@@ -5,7 +5,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import * as baselineActivities from '../baseline-activities';
 import { dataConverterFromEnv } from '../../config/data-converter';
-import { loadConfig } from '../../config/env';
+import { loadWorkerConfig } from '../../config/worker-config';
 import { openDatabase } from '../../schema/db';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { createHostflowWorker, workerTuning } from '../../workers/worker';
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const closers: (() => Promise<void>)[] = [() => connection.close()];
   let worker: Worker;
   if (kind === 'hostflow') {
-    const config = loadConfig();
+    const config = loadWorkerConfig();
     const database = openDatabase(config.databaseUrl!);
     closers.push(() => database.close());
     worker = await createHostflowWorker({

@@ -9,7 +9,7 @@ import { createBillingActivities } from '../../activities/billing';
 import { createApp } from '../../api/app';
 import { createReplayStore, NONCE_RETENTION_MS } from '../../api/auth/replay-store';
 import { canonicalString, newNonce, signRequest, signV1, signV2, unixSeconds, verifyV2WithSecret } from '../../config/request-signing';
-import { KEY, createBody, rowCounts, setStatus, signed, startHarness, testConfig, type Harness } from './support';
+import { KEY, createBody, rowCounts, setStatus, signed, startHarness, testConfig, testWorkerConfig, type Harness } from './support';
 
 let h: Harness;
 beforeAll(async () => {
@@ -219,10 +219,10 @@ describe('the outgoing billing webhook', () => {
     }
   });
 
-  it('needs its own secret and https outside this machine (config)', () => {
-    expect(() => testConfig({ BILLING_WEBHOOK_URL: 'https://billing.example.com/hook' })).toThrow(/BILLING_WEBHOOK_SECRET: required/);
-    expect(() => testConfig({ BILLING_WEBHOOK_URL: 'http://billing.example.com/hook', BILLING_WEBHOOK_SECRET: SECRET })).toThrow(/https/);
-    expect(() => testConfig({ BILLING_WEBHOOK_URL: 'https://billing.example.com/hook', BILLING_WEBHOOK_SECRET: KEY.secret })).toThrow(/must differ/);
-    expect(testConfig({ BILLING_WEBHOOK_URL: 'http://127.0.0.1:9/hook', BILLING_WEBHOOK_SECRET: SECRET }).billingWebhookSecret).toBe(SECRET);
+  it('needs its own secret and https outside this machine (the worker\'s config)', () => {
+    expect(() => testWorkerConfig({ BILLING_WEBHOOK_URL: 'https://billing.example.com/hook' })).toThrow(/BILLING_WEBHOOK_SECRET: required/);
+    expect(() => testWorkerConfig({ BILLING_WEBHOOK_URL: 'http://billing.example.com/hook', BILLING_WEBHOOK_SECRET: SECRET })).toThrow(/https/);
+    expect(() => testWorkerConfig({ BILLING_WEBHOOK_URL: 'https://billing.example.com/hook', BILLING_WEBHOOK_SECRET: KEY.secret })).toThrow(/must differ/);
+    expect(testWorkerConfig({ BILLING_WEBHOOK_URL: 'http://127.0.0.1:9/hook', BILLING_WEBHOOK_SECRET: SECRET }).billingWebhookSecret).toBe(SECRET);
   });
 });

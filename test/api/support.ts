@@ -12,8 +12,9 @@ import type { Express } from 'express';
 import { createApp, type ApiDeps } from '../../api/app';
 import { createLogger } from '../../api/logging';
 import { createTemporalGateway, type WorkflowClientLike } from '../../api/temporal-gateway';
-import { loadConfig, type Config } from '../../config/env';
+import { loadApiConfig, type ApiConfig } from '../../config/api-config';
 import { signRequest } from '../../config/request-signing';
+import { loadWorkerConfig, type WorkerConfig } from '../../config/worker-config';
 import { openDatabase, type DatabaseHandle } from '../../schema/db';
 import { runMigrations } from '../../schema/migrate';
 
@@ -21,8 +22,21 @@ export const KEY = { key: 'billing-1', secret: 'test-secret-0123456789abcdef' };
 export const OLD_KEY = { key: 'billing-0', secret: 'old-secret-0123456789abcdef' };
 export const CALLBACK_SECRET = 'callback-secret-0123456789';
 
-export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
-  return loadConfig({
+/** The API's settings: no provider token, no SMTP (config/api-config.ts). */
+export function testConfig(overrides: NodeJS.ProcessEnv = {}): ApiConfig {
+  return loadApiConfig({
+    CLOUDFLARE_DOMAIN: 'example.com',
+    WHMCS_API_KEYS: `${KEY.key}:${KEY.secret},${OLD_KEY.key}:${OLD_KEY.secret}`,
+    CALLBACK_SECRET,
+    API_URL: 'https://hostflow.example.com',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  });
+}
+
+/** The worker's settings, from one environment shared with the API (as one .env would be). */
+export function testWorkerConfig(overrides: NodeJS.ProcessEnv = {}): WorkerConfig {
+  return loadWorkerConfig({
     HETZNER_API_TOKEN: 'hetzner-token',
     CLOUDFLARE_API_TOKEN: 'cloudflare-token',
     CLOUDFLARE_ZONE_ID: 'zone-1',
@@ -186,14 +200,14 @@ export interface Harness {
   app: Express;
   client: FakeTemporalClient;
   db: TestDatabase;
-  config: Config;
+  config: ApiConfig;
   logs: LogCapture;
   /** The app's clock runs this far from the real one (signature-window tests move it). */
   clock: { offsetMs: number };
   deps: ApiDeps;
 }
 
-export async function startHarness(options: { rateLimits?: ApiDeps['rateLimits']; config?: Config } = {}): Promise<Harness> {
+export async function startHarness(options: { rateLimits?: ApiDeps['rateLimits']; config?: ApiConfig } = {}): Promise<Harness> {
   const db = await startTestDatabase();
   const config = options.config ?? testConfig();
   const client = new FakeTemporalClient();

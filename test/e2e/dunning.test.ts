@@ -47,7 +47,7 @@ async function activateStripe(): Promise<Subscribed> {
   const body = applied(await postStripe(stack.apiUrl, stripe.checkoutCompleted(subscription, fields, at())));
   const id = body.instance_id!;
   await untilStatus(stack, id, 'running');
-  return { id, subscription, email: fields.email, hostname: fields.hostname, fqdn: `${fields.hostname}.${stack.config.cloudflare.domain}`, provisionId: '' };
+  return { id, subscription, email: fields.email, hostname: fields.hostname, fqdn: `${fields.hostname}.${stack.config.domain}`, provisionId: '' };
 }
 
 const instance = (id: string) => getInstance(stack, id);

@@ -75,7 +75,7 @@ describe('activities under "commit then drop"', () => {
 
   it('ensureDnsRecord and deleteDnsRecord: a lost answer leaves one record, then none', async () => {
     const spec = instance();
-    const fqdn = `${spec.subdomain}.${stack.config.cloudflare.domain}`;
+    const fqdn = `${spec.subdomain}.${stack.config.domain}`;
     stack.sandbox.setFaults([{ route: 'POST /client/v4/zones/:zone_id/dns_records', commitThenDrop: { count: 1 } }, { route: 'DELETE /client/v4/zones/:zone_id/dns_records/:id', commitThenDrop: { count: 1 } }]);
     const { value, failures } = await withRetries(() => activities.ensureDnsRecord({ instance: spec, ipAddress: '203.0.113.77' }));
     expect(failures).toHaveLength(1);

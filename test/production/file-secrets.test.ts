@@ -1,8 +1,9 @@
-// NAME_FILE secrets (config/file-secrets.ts through loadConfig).
+// NAME_FILE secrets (config/file-secrets.ts through each process's loader).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../config/env';
+import { ConfigError } from '../../config/env';
+import { loadWorkerConfig } from '../../config/worker-config';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hostflow-secrets-'));
 const file = (name: string, value: string) => {
@@ -17,19 +18,19 @@ const base = {
 
 describe('*_FILE secrets', () => {
   it('reads a setting from the file NAME_FILE names, dropping one trailing newline', () => {
-    const config = loadConfig({ ...base, CALLBACK_SECRET_FILE: file('callback', 'c'.repeat(24) + '\n'), DATABASE_URL_FILE: file('db', 'postgres://u:p@db:5432/hostflow\n') });
+    const config = loadWorkerConfig({ ...base, CALLBACK_SECRET_FILE: file('callback', 'c'.repeat(24) + '\n'), DATABASE_URL_FILE: file('db', 'postgres://u:p@db:5432/hostflow\n') });
     expect(config.callbackSecret).toBe('c'.repeat(24));
     expect(config.databaseUrl).toBe('postgres://u:p@db:5432/hostflow');
   });
 
   it('validates a value read from a file like any other', () => {
-    expect(() => loadConfig({ ...base, CALLBACK_SECRET_FILE: file('short', 'short') })).toThrow(/CALLBACK_SECRET/);
+    expect(() => loadWorkerConfig({ ...base, CALLBACK_SECRET_FILE: file('short', 'short') })).toThrow(/CALLBACK_SECRET/);
   });
 
   it('refuses NAME and NAME_FILE together, and a file it cannot read, naming both', () => {
     let error: unknown;
     try {
-      loadConfig({ ...base, SMTP_URL: undefined, CALLBACK_SECRET: 'c'.repeat(24), CALLBACK_SECRET_FILE: file('both', 'c'.repeat(24)), SMTP_URL_FILE: path.join(dir, 'missing') });
+      loadWorkerConfig({ ...base, SMTP_URL: undefined, CALLBACK_SECRET: 'c'.repeat(24), CALLBACK_SECRET_FILE: file('both', 'c'.repeat(24)), SMTP_URL_FILE: path.join(dir, 'missing') });
     } catch (e) {
       error = e;
     }

@@ -37,7 +37,7 @@ export async function createInstance(stack: Stack, overrides: Record<string, unk
     id: answer.body.id,
     email: body.email,
     hostname: body.hostname,
-    fqdn: instanceFqdn(body.hostname, stack.config.cloudflare.domain),
+    fqdn: instanceFqdn(body.hostname, stack.config.domain),
     provisionId: answer.body.operation.id,
   };
 }

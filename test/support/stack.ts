@@ -14,7 +14,8 @@ import type { RateLimits } from '../../api/rate-limit';
 import { createTemporalGateway, type TemporalGateway } from '../../api/temporal-gateway';
 import type { InstanceWorkflowInput } from '../../workflows/domain';
 import { hostflowDataConverter } from '../../config/data-converter';
-import { loadConfig, type Config } from '../../config/env';
+import { loadApiConfig } from '../../config/api-config';
+import { loadWorkerConfig, type WorkerConfig } from '../../config/worker-config';
 import { payloadEncryptionEnv } from '../../config/payload-encryption';
 import { signRequest, verifyV2WithSecret } from '../../config/request-signing';
 import { openDatabase, type DatabaseHandle } from '../../schema/db';
@@ -68,7 +69,8 @@ export interface Stack {
   apiUrl: string;
   /** The API's request metrics (api/main.ts serves them on API_METRICS_ADDRESS; tests serve them themselves). */
   apiMetrics: ApiMetrics;
-  config: Config;
+  /** The worker's settings (the in-process API reads its own from the same environment). */
+  config: WorkerConfig;
   /** The Temporal server and namespace the API and the worker use. */
   temporal: { address: string; namespace: string };
   sandbox: Sandbox;
@@ -137,7 +139,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ? { PAYLOAD_ENCRYPTION_KEYS: options.payloadEncryption.keys, PAYLOAD_ENCRYPTION_ACTIVE_KEY: options.payloadEncryption.activeKey }
       : payloadEncryptionEnv(process.env)),
   };
-  const config = loadConfig(configEnv);
+  const config = loadWorkerConfig(configEnv);
   const temporal = {
     address: options.temporal?.address ?? env('HOSTFLOW_TEST_TEMPORAL_ADDRESS'),
     namespace: options.temporal?.namespace ?? env('HOSTFLOW_TEST_NAMESPACE'),
@@ -149,7 +151,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const apiMetrics = createApiMetrics();
   const app = createApp({
     metrics: apiMetrics,
-    config,
+    config: loadApiConfig(configEnv),
     database,
     temporal: withEntityKnobs(createTemporalGateway(client, { taskQueue }), options.entity),
     logger: pino({ level: 'silent' }),
@@ -169,7 +171,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const startWorker: Stack['startWorker'] = async (startOptions = {}) => {
     if (worker || workerReplicas) return;
     const workerEnv = { ...configEnv, ...startOptions.env };
-    const workerConfig = startOptions.env ? loadConfig(workerEnv) : config;
+    const workerConfig = startOptions.env ? loadWorkerConfig(workerEnv) : config;
     if (replicas > 1) {
       workerReplicas = await startWorkerReplicas(replicas, { env: workerEnv, temporal }, env('HOSTFLOW_TEST_WORKFLOW_BUNDLE'));
       return;

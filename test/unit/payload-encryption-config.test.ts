@@ -3,7 +3,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../config/env';
+import { ConfigError } from '../../config/env';
+import { loadWorkerConfig } from '../../config/worker-config';
 import { loadPayloadEncryption, parsePayloadEncryption } from '../../config/payload-encryption';
 
 const keyA = Buffer.alloc(32, 1).toString('base64');
@@ -26,7 +27,7 @@ const hostflow = {
 describe('payload encryption settings', () => {
   it('is off when nothing is set', () => {
     expect(parsePayloadEncryption({})).toEqual({ problems: [] });
-    expect(loadConfig(hostflow).payloadEncryption).toBeUndefined();
+    expect(loadWorkerConfig(hostflow).payloadEncryption).toBeUndefined();
   });
 
   it('reads several keys, all for decryption and the named one for encryption', () => {
@@ -62,7 +63,7 @@ describe('payload encryption settings', () => {
     expect(() => loadPayloadEncryption(env)).toThrow(message);
     // The same refusal stops the API and the worker, next to every other bad setting.
     try {
-      loadConfig({ ...hostflow, ...env, CALLBACK_SECRET: 'short' });
+      loadWorkerConfig({ ...hostflow, ...env, CALLBACK_SECRET: 'short' });
       throw new Error('expected a ConfigError');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
