@@ -37,24 +37,38 @@ function one(v: unknown): string | undefined {
 
 type Pred = (r: DnsRecord) => boolean;
 
-/** name / name.exact / name.contains / name.startswith / name.endswith, and the same for content. */
-function stringFilters(q: Record<string, unknown>, field: 'name' | 'content'): Pred[] {
+/**
+ * `<field>` (= `<field>.exact`), `.contains`, `.startswith`, `.endswith` for name, content and
+ * comment. All are case-insensitive, as the API reference states; a name also ignores a final dot.
+ * A record without a comment matches no comment filter.
+ */
+function stringFilters(q: Record<string, unknown>, field: 'name' | 'content' | 'comment'): Pred[] {
   const preds: Pred[] = [];
-  const lower = field === 'name';
-  const norm = (s: string) => (lower ? s.toLowerCase().replace(/\.$/, '') : s);
-  const exact = one(q[`${field}.exact`]) ?? one(q[field]);
-  if (exact !== undefined) preds.push((r) => norm(r[field]) === norm(exact));
-  const contains = one(q[`${field}.contains`]);
-  if (contains !== undefined) preds.push((r) => norm(r[field]).includes(norm(contains)));
-  const starts = one(q[`${field}.startswith`]);
-  if (starts !== undefined) preds.push((r) => norm(r[field]).startsWith(norm(starts)));
-  const ends = one(q[`${field}.endswith`]);
-  if (ends !== undefined) preds.push((r) => norm(r[field]).endsWith(norm(ends)));
+  const norm = (s: string) => (field === 'name' ? s.toLowerCase().replace(/\.$/, '') : s.toLowerCase());
+  const test = (check: (value: string, wanted: string) => boolean, wanted: string | undefined) => {
+    if (wanted === undefined) return;
+    preds.push((r) => {
+      const value = r[field];
+      return value !== null && check(norm(value), norm(wanted));
+    });
+  };
+  test((v, w) => v === w, one(q[`${field}.exact`]) ?? one(q[field]));
+  test((v, w) => v.includes(w), one(q[`${field}.contains`]));
+  test((v, w) => v.startsWith(w), one(q[`${field}.startswith`]));
+  test((v, w) => v.endsWith(w), one(q[`${field}.endswith`]));
+  return preds;
+}
+
+/** `comment.present` / `comment.absent`: the parameter's presence is the filter, its value is ignored. */
+function commentPresence(q: Record<string, unknown>): Pred[] {
+  const preds: Pred[] = [];
+  if (q['comment.present'] !== undefined) preds.push((r) => r.comment !== null && r.comment !== '');
+  if (q['comment.absent'] !== undefined) preds.push((r) => r.comment === null || r.comment === '');
   return preds;
 }
 
 function listRecords(store: Store, q: Record<string, unknown>) {
-  const preds: Pred[] = [...stringFilters(q, 'name'), ...stringFilters(q, 'content')];
+  const preds: Pred[] = [...stringFilters(q, 'name'), ...stringFilters(q, 'content'), ...stringFilters(q, 'comment'), ...commentPresence(q)];
   const type = one(q['type']);
   if (type !== undefined) preds.push((r) => r.type === type);
   const proxied = one(q['proxied']);

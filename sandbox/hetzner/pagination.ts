@@ -1,5 +1,6 @@
 // Hetzner page/per_page pagination with meta.pagination; per_page is capped at 50 by the API.
 
+import type { NextFunction, Request, Response } from 'express';
 import { invalidInput } from './errors';
 
 export interface Page<T> {
@@ -44,6 +45,34 @@ export function paginate<T>(all: T[], query: Record<string, unknown>): Page<T> {
       },
     },
   };
+}
+
+type Pagination = Page<unknown>['meta']['pagination'];
+
+/** The `Link` header list answers carry besides meta.pagination: prev, next and last, each with per_page. */
+export function linkHeader(requestUrl: URL, p: Pagination): string {
+  const link = (page: number, rel: string) => {
+    const url = new URL(requestUrl);
+    url.searchParams.set('page', String(page));
+    url.searchParams.set('per_page', String(p.per_page));
+    return `<${url.toString()}>; rel="${rel}"`;
+  };
+  const links = [];
+  if (p.previous_page !== null) links.push(link(p.previous_page, 'prev'));
+  if (p.next_page !== null) links.push(link(p.next_page, 'next'));
+  links.push(link(p.last_page, 'last'));
+  return links.join(', ');
+}
+
+/** Adds the Link header to every JSON answer that has meta.pagination, whichever route made it. */
+export function paginationLinks(req: Request, res: Response, next: NextFunction): void {
+  const json = res.json.bind(res);
+  res.json = ((body: unknown) => {
+    const pagination = (body as { meta?: { pagination?: Pagination } } | null)?.meta?.pagination;
+    if (pagination) res.set('Link', linkHeader(new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`), pagination));
+    return json(body);
+  }) as Response['json'];
+  next();
 }
 
 /** A query parameter that may repeat (`id=1&id=2`), as strings. */

@@ -10,6 +10,7 @@ import type { HetznerContext } from './context';
 import { HetznerError, sendHetznerError } from './errors';
 import { firewallsRouter } from './firewalls';
 import { imagesRouter } from './images';
+import { paginationLinks } from './pagination';
 import { serverActionsRouter } from './server-actions';
 import { serversRouter } from './servers';
 import { sshKeysRouter } from './ssh-keys';
@@ -55,6 +56,7 @@ export function hetznerRouter(ctx: HetznerContext, bucket: TokenBucket, faults: 
   const r = Router();
   r.use(providerGate({ flavor: hetznerFlavor(bucket), faults, scheduler: ctx.scheduler }));
   r.use(express.json({ limit: '1mb' }));
+  r.use(paginationLinks);
   r.use(serversRouter(ctx));
   r.use(serverActionsRouter(ctx));
   r.use(actionsRouter(ctx));

@@ -8,7 +8,8 @@ let sandbox: Sandbox;
 let url: string;
 
 beforeAll(async () => {
-  sandbox = await testSandbox({ vmMode: 'never' });
+  // Actions last long enough that 'pending' is still seen on a loaded machine (20 ms raced the next GET).
+  sandbox = await testSandbox({ vmMode: 'never', actionDurationMs: 400 });
   url = `${sandbox.hetznerUrl}/firewalls`;
 });
 afterEach(() => sandbox.reset());
