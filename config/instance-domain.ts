@@ -5,4 +5,3 @@ import { z } from 'zod';
 export const instanceDomainEnvShape = {
   CLOUDFLARE_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'expected a domain such as example.com'),
 };
-

@@ -14,6 +14,8 @@ const K8S = path.join(ROOT, 'infra', 'k8s');
 const k8sFiles = readdirSync(K8S).filter((f) => f.endsWith('.yaml')).map((f) => path.join(K8S, f));
 const docs = k8sFiles.flatMap((f) => parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS() as Record<string, any>));
 const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
+/** What only the worker reads (config/providers.ts): never in the API's environment or volumes. */
+const PROVIDER_SETTINGS = ['HETZNER_API_TOKEN', 'HETZNER_API_TOKEN_FILE', 'hetzner_api_token', 'CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_API_TOKEN_FILE', 'cloudflare_api_token', 'CLOUDFLARE_ZONE_ID', 'SMTP_URL', 'SMTP_URL_FILE', 'smtp_url'];
 
 describe('Kubernetes manifests (infra/k8s)', () => {
   it('are valid against the Kubernetes API schemas', () => {
@@ -65,6 +67,19 @@ describe('Kubernetes manifests (infra/k8s)', () => {
     expect(worker.env.find((e: { name: string }) => e.name === 'WORKER_HEALTH_ADDRESS').value).toBe('0.0.0.0:8081');
     expect([api.livenessProbe.httpGet.path, api.readinessProbe.httpGet.path]).toEqual(['/api/health/live', '/api/health']);
   });
+  it('the API gets no provider token or SMTP secret, the worker no signing secret (each reads only its own)', () => {
+    const shared = Object.keys(byKind('ConfigMap')[0]!.data);
+    const seen = (name: string) => {
+      const pod = byKind('Deployment').find((d) => d.metadata.name === name)!.spec.template.spec;
+      const mounted = pod.volumes.flatMap((v: any) => (v.secret ? (v.secret.items ?? [{ path: '(every key)' }]).map((i: { path: string }) => i.path) : []));
+      return [...shared, ...pod.containers[0].env.map((e: { name: string }) => e.name), ...mounted];
+    };
+    for (const name of PROVIDER_SETTINGS) expect(seen('hostflow-api')).not.toContain(name);
+    expect(seen('hostflow-api')).not.toContain('(every key)');
+    expect(seen('hostflow-api')).toEqual(expect.arrayContaining(['WHMCS_HMAC_SECRET_FILE', 'whmcs_hmac_secret', 'CLOUDFLARE_DOMAIN']));
+    expect(seen('hostflow-worker')).toEqual(expect.arrayContaining(['HETZNER_API_TOKEN_FILE', 'hetzner_api_token', 'SMTP_URL_FILE', 'CLOUDFLARE_ZONE_ID']));
+    for (const name of ['WHMCS_HMAC_SECRET_FILE', 'whmcs_hmac_secret', '(every key)']) expect(seen('hostflow-worker')).not.toContain(name);
+  });
 });
 
 describe('compose file (infra/compose.yaml)', () => {
@@ -79,6 +94,15 @@ describe('compose file (infra/compose.yaml)', () => {
     expect(services.migrate.restart).toBe('no');
     expect(services.api.depends_on.migrate.condition).toBe('service_completed_successfully');
     expect(services.worker.depends_on.migrate.condition).toBe('service_completed_successfully');
+  });
+
+  it('the API gets no provider token or SMTP secret, the worker no signing secret', () => {
+    const seen = (svc: Record<string, any>) => [...Object.keys(svc.environment ?? {}), ...(svc.secrets ?? [])];
+    for (const name of PROVIDER_SETTINGS) expect(seen(services.api)).not.toContain(name);
+    expect(seen(services.api)).toEqual(expect.arrayContaining(['WHMCS_HMAC_SECRET_FILE', 'whmcs_hmac_secret', 'CALLBACK_SECRET_FILE', 'CLOUDFLARE_DOMAIN']));
+    expect(seen(services.worker)).toEqual(expect.arrayContaining(['HETZNER_API_TOKEN_FILE', 'hetzner_api_token', 'SMTP_URL_FILE', 'CALLBACK_SECRET_FILE']));
+    for (const name of ['WHMCS_HMAC_SECRET_FILE', 'whmcs_hmac_secret']) expect(seen(services.worker)).not.toContain(name);
+    expect(seen(services.migrate)).toEqual(['DATABASE_URL_FILE', 'database_url']);
   });
 
   it('every dependency and secret it names is defined; the images pin the versions CI ran', () => {
