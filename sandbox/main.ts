@@ -37,7 +37,9 @@ async function main(): Promise<void> {
                       zone ${sandbox.cloudflareZoneName} = ${sandbox.cloudflareZoneId}
   SMTP                smtp://${sandbox.smtpHost}:${sandbox.smtpPort}
   State               ${sandbox.httpUrl}/__sandbox/state
-  Mail                ${sandbox.httpUrl}/__sandbox/mail`);
+  Mail                ${sandbox.httpUrl}/__sandbox/mail
+  Gateway health      HEALTH_URL_TEMPLATE=${sandbox.healthUrlTemplate}
+  Alert webhook       ALERT_WEBHOOK_URL=${sandbox.alertWebhookUrl}  (received: ${sandbox.httpUrl}/__sandbox/alerts)`);
 
   let stopping = false;
   const stop = (signal: string) => {
