@@ -59,6 +59,9 @@ const apiEnvShape = {
   PROVISION_READY_TIMEOUT: durationMs.default(15 * 60_000),
 };
 
+/** Secrets only the worker reads (config/providers.ts, config/billing-webhook.ts). */
+const WORKER_ONLY_SECRETS = ['HETZNER_API_TOKEN', 'CLOUDFLARE_API_TOKEN', 'SMTP_URL', 'BILLING_WEBHOOK_SECRET'] as const;
+
 /** The catalog as the API offers it; the firewall and snapshot settings are the worker's. */
 export type ApiCatalog = Omit<Catalog, 'sshAllowedCidrs' | 'snapshotRetention'>;
 
@@ -104,4 +107,10 @@ export function loadApiConfig(rawEnv: NodeJS.ProcessEnv = process.env): ApiConfi
     catalog,
     billing: billingConfig(e),
   };
+}
+
+/** `env` without the worker's secrets (providers, outgoing webhook), for a launcher that starts the API. */
+export function withoutWorkerSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const workerOnly = new Set(WORKER_ONLY_SECRETS.flatMap((name) => [name, `${name}_FILE`]));
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !workerOnly.has(name)));
 }

@@ -7,6 +7,7 @@
 // Ctrl-C stops everything it started, in reverse order.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { withoutWorkerSecrets } from '../config/api-config';
 import { DEFAULT_CODEC_SERVER_PORT } from '../config/codec-server';
 import { loadPayloadEncryption } from '../config/payload-encryption';
 import { startEmbeddedPostgres } from '../schema/embedded-postgres';
@@ -100,7 +101,8 @@ async function main(): Promise<void> {
     }
 
     stack.push(spawnService('worker', path.join(ROOT, 'workers', 'main.ts'), withWorkerProcessEnv(env)));
-    stack.push(spawnService('api', path.join(ROOT, 'api', 'main.ts'), env));
+    // The API starts without the provider tokens: it reads none (config/api-config.ts).
+    stack.push(spawnService('api', path.join(ROOT, 'api', 'main.ts'), withoutWorkerSecrets(env)));
     await waitForHealth(`http://127.0.0.1:${apiPort}/api/health`);
 
     say('');

@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadApiConfig } from '../../config/api-config';
+import { loadApiConfig, withoutWorkerSecrets } from '../../config/api-config';
 import { ConfigError } from '../../config/env';
 import { loadMigrateConfig } from '../../config/migrate-config';
 import { loadWorkerConfig } from '../../config/worker-config';
@@ -209,5 +209,14 @@ describe('the migration\'s configuration', () => {
     expect(loadMigrateConfig({ DATABASE_URL_FILE: secretFile('db', 'postgres://u:p@db:5432/hostflow') })).toEqual({ databaseUrl: 'postgres://u:p@db:5432/hostflow' });
     expect(problemsOf(() => loadMigrateConfig({}))).toEqual([expect.stringMatching(/^DATABASE_URL: not set/)]);
     expect(problemsOf(() => loadMigrateConfig({ DATABASE_URL: 'mysql://db/hostflow' }))).toEqual([expect.stringMatching(/^DATABASE_URL: /)]);
+  });
+});
+
+describe('the environment a launcher gives the API', () => {
+  it('drops the worker\'s secrets, inline or as files, and keeps everything else', () => {
+    const env = { ...workerEnv, ...apiEnv, SMTP_URL_FILE: '/run/secrets/smtp', BILLING_WEBHOOK_SECRET: 'w'.repeat(16), PATH: '/usr/bin' };
+    const { SMTP_URL: _m, HETZNER_API_TOKEN: _h, CLOUDFLARE_API_TOKEN: _c, SMTP_URL_FILE: _f, BILLING_WEBHOOK_SECRET: _w, ...kept } = env;
+    expect(withoutWorkerSecrets(env)).toEqual(kept);
+    expect(loadApiConfig(withoutWorkerSecrets(env)).domain).toBe('example.com');
   });
 });
