@@ -14,6 +14,7 @@ export interface SchedulePlan {
 export interface ScheduleOutcome {
   scheduleId: string;
   outcome: 'created' | 'updated';
+  intervalMs: number;
 }
 
 /** Starts are spread over this share of the interval, so many deployments don't sweep at :00 together. */
@@ -91,7 +92,7 @@ export async function ensureSchedules(client: Client, plan: SchedulePlan): Promi
     const definition = scheduleDefinition(s, plan.taskQueue);
     try {
       await client.schedule.create({ scheduleId: s.scheduleId, ...definition, state: { note: scheduleNote(s) } });
-      outcomes.push({ scheduleId: s.scheduleId, outcome: 'created' });
+      outcomes.push({ scheduleId: s.scheduleId, outcome: 'created', intervalMs: s.intervalMs });
     } catch (error) {
       if (!(error instanceof ScheduleAlreadyRunning)) throw error;
       await client.schedule.getHandle(s.scheduleId).update((previous) => ({
@@ -99,7 +100,7 @@ export async function ensureSchedules(client: Client, plan: SchedulePlan): Promi
         // An operator's pause, and the reason they wrote in its note, outlive every worker restart.
         state: previous.state.paused ? { paused: true, note: previous.state.note } : { paused: false, note: scheduleNote(s) },
       }));
-      outcomes.push({ scheduleId: s.scheduleId, outcome: 'updated' });
+      outcomes.push({ scheduleId: s.scheduleId, outcome: 'updated', intervalMs: s.intervalMs });
     }
   }
   return outcomes;

@@ -40,8 +40,8 @@ describe('ensureSchedules', () => {
   it('creates both schedules once, then updates them to the new intervals', async () => {
     const first = await ensureSchedules(client, { taskQueue, healthIntervalMs: 5 * 60_000, driftIntervalMs: 60 * 60_000 });
     expect(first).toEqual([
-      { scheduleId: HEALTH_SWEEP_SCHEDULE_ID, outcome: 'created' },
-      { scheduleId: DRIFT_SWEEP_SCHEDULE_ID, outcome: 'created' },
+      { scheduleId: HEALTH_SWEEP_SCHEDULE_ID, outcome: 'created', intervalMs: 300_000 },
+      { scheduleId: DRIFT_SWEEP_SCHEDULE_ID, outcome: 'created', intervalMs: 3_600_000 },
     ]);
 
     const health = await client.schedule.getHandle(HEALTH_SWEEP_SCHEDULE_ID).describe();
@@ -60,8 +60,8 @@ describe('ensureSchedules', () => {
 
     const second = await ensureSchedules(client, { taskQueue, healthIntervalMs: 10 * 60_000, driftIntervalMs: 2 * 60 * 60_000 });
     expect(second).toEqual([
-      { scheduleId: HEALTH_SWEEP_SCHEDULE_ID, outcome: 'updated' },
-      { scheduleId: DRIFT_SWEEP_SCHEDULE_ID, outcome: 'updated' },
+      { scheduleId: HEALTH_SWEEP_SCHEDULE_ID, outcome: 'updated', intervalMs: 600_000 },
+      { scheduleId: DRIFT_SWEEP_SCHEDULE_ID, outcome: 'updated', intervalMs: 7_200_000 },
     ]);
     const updated = await client.schedule.getHandle(HEALTH_SWEEP_SCHEDULE_ID).describe();
     expect(everyMs(updated)).toEqual([600_000]);
