@@ -19,8 +19,9 @@ export async function repairDnsRecord(deps: DnsRepairDeps, finding: DriftFinding
   if (finding.kind !== 'dns_missing' && finding.kind !== 'dns_mismatch') throw malformed(finding, 'DNS drift kind');
   if (!finding.instanceId || !finding.expected) throw malformed(finding, 'instance id or expected address');
   const instance = await instanceNow(deps.db, finding.instanceId);
+  if (!instance) return `${finding.key}: not repaired, the instance no longer exists`;
   const refusal = whyNotNow(instance, finding.expected);
-  if (refusal !== undefined || !instance) return `${finding.key}: not repaired, ${refusal ?? 'the instance is gone'}`;
+  if (refusal !== undefined) return `${finding.key}: not repaired, ${refusal}`;
   const fqdn = instanceFqdn(instance.subdomain, deps.domain);
   const records = await callProvider(`read the DNS records of ${fqdn} (instance ${instance.id})`, () => deps.dns.findRecords(fqdn, 'A'));
   const own = records.filter((r) => isOwnedBy(r, instance.id));
@@ -32,8 +33,7 @@ export async function repairDnsRecord(deps: DnsRepairDeps, finding: DriftFinding
 }
 
 /** Why the finding no longer stands: the instance moved on since the sweep saw it. */
-function whyNotNow(instance: InstanceNow | undefined, expected: string): string | undefined {
-  if (!instance) return 'the instance no longer exists';
+function whyNotNow(instance: InstanceNow, expected: string): string | undefined {
   if (!REPAIRABLE_STATES.includes(instance.status)) return `the instance is ${instance.status} now`;
   if (instance.currentOperationId !== null) return `operation ${instance.currentOperationId} is running on the instance`;
   if (instance.ipAddress !== expected) return `the instance's address is ${instance.ipAddress ?? 'none'} now, not ${expected}`;
