@@ -19,6 +19,8 @@ import { loadWorkerConfig, type WorkerConfig } from '../../config/worker-config'
 import { payloadEncryptionEnv } from '../../config/payload-encryption';
 import { signRequest, verifyV2WithSecret } from '../../config/request-signing';
 import { openDatabase, type DatabaseHandle } from '../../schema/db';
+import { runMigrations } from '../../schema/migrate';
+import { createThrowawayDatabase } from '../../schema/throwaway-database';
 import { sandboxProviderEnv, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { createHostflowWorker } from '../../workers/worker';
@@ -52,6 +54,9 @@ export interface StackOptions {
   /** Payload encryption (PAYLOAD_ENCRYPTION_KEYS and _ACTIVE_KEY). Default: this process's own
    * settings, so `PAYLOAD_ENCRYPTION_KEYS=… npx jest <folder>` runs any suite encrypted. */
   payloadEncryption?: { keys: string; activeKey: string };
+  /** A migrated database of the file's own (on DATABASE_URL's server; without one, the run's):
+   * the fleet sweeps read every instance, so they must not see or signal other files' instances. */
+  ownDatabase?: boolean;
 }
 
 export interface BillingCall {
@@ -120,8 +125,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The API's port must be known before the config (the VPS calls it back), so listen first.
   const apiServer = await listen(express());
   const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
+  const own = options.ownDatabase && process.env.DATABASE_URL ? await createThrowawayDatabase(process.env.DATABASE_URL, 'test') : undefined;
+  if (own) await runMigrations(own.url);
   const configEnv: Record<string, string> = {
-    DATABASE_URL: env('HOSTFLOW_TEST_DATABASE_URL'),
+    DATABASE_URL: own?.url ?? env('HOSTFLOW_TEST_DATABASE_URL'),
     TEMPORAL_TASK_QUEUE: taskQueue,
     ...sandboxProviderEnv(sandbox),
     EMAIL_FROM: 'Hostflow <noreply@hostflow.test>',
@@ -238,6 +245,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await connection.close();
       await database.close();
       await sandbox.close();
+      await own?.drop();
     },
   };
 }
