@@ -1,12 +1,15 @@
 // Every side effect Hostflow has, built from its dependencies (see deps.ts). Each concern's
 // factory gets only what it uses: provider activities (servers, power, DNS) cannot reach the
 // database; the read model has one writer for what workflows know (records.ts).
+import { createAlertActivities } from './alerts';
 import { createBackupActivities } from './backups';
 import { createBillingActivities } from './billing';
 import type { ActivityDeps } from './deps';
 import { createDnsActivities } from './dns';
+import { createDriftActivities } from './drift';
 import { createEmailActivities } from './email';
 import { createFirewallActivities } from './firewall';
+import { createFleetHealthActivities } from './fleet-health';
 import { createPowerActivities } from './power';
 import { createRebuildActivities } from './rebuild';
 import { createRecordActivities } from './records';
@@ -15,7 +18,7 @@ import { createSnapshotActivities } from './snapshots';
 import { createSshKeyActivities } from './ssh-keys';
 
 export function createActivities(deps: ActivityDeps) {
-  const { db, hetzner, dns, mail, billing, apiPublicUrl, callbackSecret, domain, catalog, pollIntervalMs } = deps;
+  const { db, hetzner, dns, mail, billing, apiPublicUrl, callbackSecret, domain, catalog, pollIntervalMs, fleet, alerts } = deps;
   return {
     ...createServerActivities({ hetzner, pollIntervalMs, catalog, domain, apiPublicUrl, callbackSecret }),
     ...createPowerActivities({ hetzner, pollIntervalMs, catalog }),
@@ -29,6 +32,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createEmailActivities({ db, mail, domain, catalog }),
     ...createBillingActivities({ db, billing }),
     ...createRecordActivities({ db }),
+    // Day two: the fleet sweeps read the read model and the providers; alerts reach operators.
+    ...createFleetHealthActivities({ db, hetzner, fleet, domain }),
+    ...createDriftActivities({ db, hetzner, dns, fleet, domain }),
+    ...createAlertActivities({ mail, alerts }),
   };
 }
 

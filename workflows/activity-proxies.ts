@@ -43,6 +43,21 @@ const POLICIES = {
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 30 },
   },
+  /** A fleet sweep's long step (check every instance, compare the providers): it heartbeats its
+   * cursor, so a retry after a dead worker resumes; a sweep that keeps failing gives up and the
+   * schedule's next run starts afresh. */
+  sweep: {
+    startToCloseTimeout: '10m',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  },
+  /** Posting an operator alert: retried for as long as the alert workflow lives (a day), never
+   * blocking anything, since no lifecycle waits for it. */
+  alertDelivery: {
+    startToCloseTimeout: '30s',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m' },
+  },
 } satisfies Record<string, ActivityOptions>;
 
 /** Which activities each policy may run. */
@@ -68,6 +83,10 @@ interface PolicyActivities {
   dedupedNotice: Pick<Activities, 'sendEmail' | 'notifyBilling'>;
   persistentUndo: Pick<Activities, 'deleteDnsRecord' | 'deleteServer' | 'deleteFirewall' | 'deleteUnusedSshKeys'>;
   dbWrite: Pick<Activities, 'recordTransition' | 'recordResources' | 'armReadyCallback' | 'reserveOperation'>;
+  sweep: Pick<Activities, 'checkFleetHealth' | 'deliverHealthChanges' | 'findDrift'>;
+  alertDelivery: Pick<Activities, 'deliverAlert'>;
+  /** Drift repairs are single provider calls. */
+  repair: Pick<Activities, 'repairDnsRecord' | 'deleteOrphan'>;
 }
 
 export type ActivityProxies = { [P in keyof PolicyActivities]: ReturnType<typeof proxyActivities<PolicyActivities[P]>> };
@@ -94,5 +113,8 @@ export function activitiesFor(timings: Pick<Partial<OperationTimings>, 'retry'> 
     dedupedNotice: proxyActivities<PolicyActivities['dedupedNotice']>(tuned(POLICIES.dedupedNotice, retry)),
     persistentUndo: proxyActivities<PolicyActivities['persistentUndo']>(tuned(POLICIES.persistentUndo, retry)),
     dbWrite: proxyActivities<PolicyActivities['dbWrite']>(tuned(POLICIES.dbWrite, retry)),
+    sweep: proxyActivities<PolicyActivities['sweep']>(tuned(POLICIES.sweep, retry)),
+    alertDelivery: proxyActivities<PolicyActivities['alertDelivery']>(tuned(POLICIES.alertDelivery, retry)),
+    repair: proxyActivities<PolicyActivities['repair']>(tuned(POLICIES.shortCall, retry)),
   };
 }

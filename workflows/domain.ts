@@ -1,6 +1,7 @@
 // The shapes workflows pass around: the instance, an operation request and its outcome, the
 // entity's input, carried state and query answer. Types only (plus the default timings).
 import type { BillingPolicy, BillingView } from './billing-types';
+import type { HealthStatus } from './fleet-types';
 import type { InstanceStatus, OperationStatus, OperationType } from './statuses';
 
 /** What the instance is, as the workflows see it. No e-mail address, no secret. */
@@ -147,6 +148,8 @@ export interface InstanceStateView {
   lastError?: string;
   attention?: { operation: OperationView; error: string; since: string };
   billing: BillingView;
+  /** The health monitor's last word (unset before the first change). */
+  health?: HealthStatus;
 }
 
 /** Everything an entity workflow run starts with; `carried` is set only by continue-as-new. */
@@ -174,4 +177,6 @@ export interface CarriedState {
   lastError?: string;
   operationsRun: number;
   billing?: BillingView;
+  /** The health monitor's last word (monitoring.ts). */
+  health?: HealthStatus;
 }

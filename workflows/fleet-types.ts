@@ -49,6 +49,8 @@ export interface DriftFinding {
   action: DriftAction;
   /** True the first sweep it is seen (the episode opens: alert); false while it stays open. */
   isNew: boolean;
+  /** drift_findings.id of the episode: a finding that comes back later is a new episode, alerted again. */
+  episodeId: number;
   instanceId?: string;
   subdomain?: string;
   serverId?: number;

@@ -17,6 +17,8 @@ import {
 } from './domain';
 import { DEFAULT_BILLING_POLICY, type BillingEvent, type GraceChange } from './billing-types';
 import { Dunning, type BillingWork } from './dunning';
+import type { DriftNotice, HealthChange } from './fleet-types';
+import { Monitoring } from './monitoring';
 import { FailureType } from './failure-types';
 import type { FailureInfo } from './failures';
 import type { InstanceStatus, OperationStatus } from './statuses';
@@ -48,6 +50,8 @@ export class InstanceState {
   readonly dunning: Dunning;
   /** Billing changes the loop has yet to record, tell and queue (signal handlers cannot wait). */
   billingWork: BillingWork[] = [];
+  /** Health as the monitor last reported it, and its and the drift sweep's work (monitoring.ts). */
+  readonly monitoring: Monitoring;
 
   constructor(input: InstanceWorkflowInput) {
     this.instance = input.instance;
@@ -61,14 +65,24 @@ export class InstanceState {
     this.lastError = carried?.lastError;
     this.operationsRun = carried?.operationsRun ?? 0;
     this.dunning = new Dunning({ ...DEFAULT_BILLING_POLICY, ...input.billing }, carried?.billing);
+    this.monitoring = new Monitoring(input.instance, carried?.health);
+  }
+
+  /** The health monitor's change (healthChanged signal); a redelivered one is ignored. */
+  applyHealth(change: HealthChange): void {
+    if (this.firstTime(`health:${change.key}`)) this.monitoring.applyHealth(change, this.status);
+  }
+
+  /** The drift sweep's notice (driftFound signal); once per episode. */
+  applyDrift(notice: DriftNotice): void {
+    if (this.firstTime(`drift:${notice.key}`)) this.monitoring.applyDrift(notice, this.status);
   }
 
   /** A verified billing event arrives (billingEvent signal). */
   applyBilling(event: BillingEvent, nowMs: number): void {
     // A redelivered signal (the API retried after a failure) is the same event: once only.
     const key = `billing-event:${event.eventId}`;
-    if (this.seenKeys[key] !== undefined) return;
-    rememberKey(this.seenKeys, key, event.eventId);
+    if (!this.firstTime(key)) return;
     this.addBillingWork(this.dunning.apply(event, nowMs, this.isSuspended()));
   }
 
@@ -211,6 +225,7 @@ export class InstanceState {
       lastError: this.lastError,
       operationsRun: this.operationsRun,
       billing: this.dunning.view,
+      health: this.monitoring.health,
     };
   }
 
@@ -230,6 +245,7 @@ export class InstanceState {
         ? { operation: viewOf(this.attention.request, 'running'), error: this.attention.error, since: this.attention.since }
         : undefined,
       billing: this.dunning.view,
+      health: this.monitoring.health,
     };
   }
 
@@ -245,6 +261,13 @@ export class InstanceState {
   private requireCurrent(): NonNullable<InstanceState['current']> {
     if (!this.current) throw new Error('no operation is running');
     return this.current;
+  }
+
+  /** Remember a signal's key; false when it was seen before. */
+  private firstTime(key: string): boolean {
+    if (this.seenKeys[key] !== undefined) return false;
+    rememberKey(this.seenKeys, key, key);
+    return true;
   }
 
   private isKnown(operationId: string): boolean {

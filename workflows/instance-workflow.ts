@@ -7,8 +7,11 @@ import { activitiesFor } from './activity-proxies';
 import type { InstanceStateView, InstanceWorkflowInput, OperationOutcome, OperationRequest, OperatorAction } from './domain';
 import { describeFailure } from './failures';
 import { InstanceState, type OperatorChoice, type Settlement } from './instance-state';
-import { billingEventSignal, changeGraceSignal, abortSignal, requestOperationSignal, retrySignal, skipSignal, stateQuery } from './messages';
+import { billingEventSignal, changeGraceSignal, abortSignal, driftFoundSignal, healthChangedSignal, requestOperationSignal, retrySignal, skipSignal, stateQuery } from './messages';
 import { handleBillingWork, waitUntilReadyOrDeadline } from './billing-desk';
+import { raiseAlert } from './alerts';
+import { attentionAlert, attentionResolvedAlert, provisionFailedAlert } from './instance-alerts';
+import { handleMonitorWork } from './monitor-desk';
 import { OperationChildren } from './operation-children';
 import { OperatorView } from './operator-view';
 import { ReadModelWriter } from './read-model';
@@ -19,6 +22,9 @@ import { decide } from './transitions';
  * entity upserts only when an operation ends, writes "started" while the child already runs, and
  * starts children at CURRENT_REVISION. */
 const OPERATION_REVISION_2 = 'operation-revision-2';
+/** Patch id: behind it the entity raises operator alerts (attention, its resolution, a failed
+ * provision); entities that reached those points before it replay without them. */
+const OPERATOR_ALERTS = 'operator-alerts';
 
 interface Entity {
   input: InstanceWorkflowInput;
@@ -42,10 +48,12 @@ export async function instanceWorkflow(input: InstanceWorkflowInput): Promise<In
   setHandlers(entity);
   entity.view.refresh();
   while (state.status !== 'terminated') {
-    await waitUntilReadyOrDeadline(state, () => state.queue.length > 0 || entity.readModel.hasPending || state.billingWork.length > 0 || continueAsNewDue(entity));
+    await waitUntilReadyOrDeadline(state, () => state.queue.length > 0 || entity.readModel.hasPending || state.billingWork.length > 0 || state.monitoring.work.length > 0 || continueAsNewDue(entity));
     state.expireGraceIfDue(Date.now());
     await entity.readModel.flush();
-    if (await handleBillingWork(state, entity.readModel, (request) => acceptRequest(entity, request))) entity.view.refresh();
+    const accept = (request: OperationRequest) => acceptRequest(entity, request);
+    if (await handleBillingWork(state, entity.readModel, accept)) entity.view.refresh();
+    await handleMonitorWork(state, entity.readModel, entity.view, accept);
     if (continueAsNewDue(entity)) {
       await condition(allHandlersFinished);
       await entity.readModel.flush();
@@ -80,6 +88,8 @@ function setHandlers(entity: Entity): void {
   setHandler(stateQuery, () => state.view());
   setHandler(billingEventSignal, (event) => state.applyBilling(event, Date.now()));
   setHandler(changeGraceSignal, (change) => state.changeGrace(change));
+  setHandler(healthChangedSignal, (change) => state.applyHealth(change));
+  setHandler(driftFoundSignal, (notice) => state.applyDrift(notice));
   const operatorSignals = [
     [retrySignal, 'retry'],
     [skipSignal, 'skip'],
@@ -139,18 +149,25 @@ async function recordSuccess({ state, readModel, view }: Entity, request: Operat
   });
 }
 
-async function recordEnd({ readModel, view }: Entity, request: OperationRequest, settlement: Extract<Settlement, { kind: 'ended' }>): Promise<void> {
+async function recordEnd({ state, readModel, view }: Entity, request: OperationRequest, settlement: Extract<Settlement, { kind: 'ended' }>): Promise<void> {
   const { operationStatus, message } = settlement;
   view.show('');
   await readModel.write(request, operationStatus, { kind: `operation.${operationStatus}`, message }, { lastError: message, currentOperationId: null });
+  if (request.type === 'provision' && operationStatus === 'failed' && patched(OPERATOR_ALERTS)) {
+    await raiseAlert(provisionFailedAlert(state.instance, request, message, new Date().toISOString()));
+  }
 }
 
 /** Wait in `attention` until an operator decides. true: run the operation again. */
 async function askOperator({ state, readModel, view }: Entity, request: OperationRequest, error: string): Promise<boolean> {
   view.show(request.type);
   await readModel.write(request, 'running', { kind: 'instance.attention', message: error }, { lastError: error });
+  const since = state.attention?.since ?? new Date().toISOString();
+  const alerts = patched(OPERATOR_ALERTS);
+  if (alerts) await raiseAlert(attentionAlert(state.instance, request, error, since));
   await condition(() => state.operatorChoice !== undefined);
   const resolution = state.resolveAttention(uuid4);
+  if (alerts) await raiseAlert(attentionResolvedAlert(state.instance, request, since, resolution.message, new Date().toISOString()));
   // The operator's name and reason belong in the audit log.
   const data = { ...resolution.action };
   if (resolution.kind === 'retry') {

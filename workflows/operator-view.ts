@@ -3,13 +3,14 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { InstanceState } from './instance-state';
-import { SA_CUSTOMER_ID, SA_INSTANCE_ID, SA_INSTANCE_STATUS, SA_OPERATION, SA_PLAN, SA_REGION } from './search-attributes';
+import { SA_CUSTOMER_ID, SA_HEALTH, SA_INSTANCE_ID, SA_INSTANCE_STATUS, SA_OPERATION, SA_PLAN, SA_REGION } from './search-attributes';
 
 export class OperatorView {
   // Set once at start by the API (or the entity that continued as new).
   private shownStatus = workflowInfo().typedSearchAttributes.get(SA_INSTANCE_STATUS);
   private shownOperation = workflowInfo().typedSearchAttributes.get(SA_OPERATION);
   private shownPlan = workflowInfo().typedSearchAttributes.get(SA_PLAN);
+  private shownHealth = workflowInfo().typedSearchAttributes.get(SA_HEALTH);
 
   constructor(private readonly state: InstanceState) {}
 
@@ -29,6 +30,14 @@ export class OperatorView {
     this.refresh();
   }
 
+  /** The health monitor's word, as `Health` (unset until the first change: most instances never have one). */
+  showHealth(): void {
+    const { health } = this.state.monitoring;
+    if (health === 'unknown' || this.shownHealth === health) return;
+    upsertSearchAttributes([{ key: SA_HEALTH, value: (this.shownHealth = health) }]);
+    this.refresh();
+  }
+
   /** The workflow's current details: one line of state, or what the operator must do. */
   refresh(): void {
     setCurrentDetails(this.describe());
@@ -44,6 +53,7 @@ export class OperatorView {
     const running = state.current ? `; running ${state.current.request.type}-${state.current.request.seq}` : '';
     const error = state.lastError ? `\nLast error: ${state.lastError}` : '';
     const billing = state.dunning.describe();
-    return `${state.status} · ${state.plan}${billing ? ` · ${billing}` : ''}${running}${queued}${error}`;
+    const health = state.monitoring.health === 'unhealthy' ? ' · UNHEALTHY (README runbook, "Instance unhealthy")' : '';
+    return `${state.status} · ${state.plan}${billing ? ` · ${billing}` : ''}${health}${running}${queued}${error}`;
   }
 }

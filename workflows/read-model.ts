@@ -34,10 +34,15 @@ export class ReadModelWriter {
   /** A billing change of the instance (no operation): its standing, with an audit event. */
   writeBilling(event: Omit<Event, 'key'>): Promise<void> {
     const { view } = this.state.dunning;
+    return this.writeEvent(event, { billing: { state: view.state, graceUntil: view.graceUntil ?? null } });
+  }
+
+  /** An audit event of the instance outside any operation (a health change, drift). */
+  writeEvent(event: Omit<Event, 'key'>, extra: Pick<TransitionRecord, 'billing'> = {}): Promise<void> {
     return this.db.recordTransition({
       instanceId: this.state.instance.instanceId,
       status: this.state.status,
-      billing: { state: view.state, graceUntil: view.graceUntil ?? null },
+      ...extra,
       event: { key: `${workflowInfo().runId}:${(this.eventSeq += 1)}`, ...event },
     });
   }

@@ -19,6 +19,7 @@ import { abortSignal, readySignal, requestOperationSignal, retrySignal, skipSign
 import { instanceSearchAttributes } from '../../workflows/search-attributes';
 import { isFinalOperationStatus, type OperationStatus, type OperationType } from '../../workflows/statuses';
 import type { TransitionRecord } from '../../workflows/transition-record';
+import type { DriftScan, FleetActivities, HealthSweepReport } from '../../workflows/fleet-types';
 
 /** Short waits and back-off, so a failure reaches `attention` (or a timeout fires) in milliseconds. */
 export const FAST_TIMINGS: OperationTimings = {
@@ -200,9 +201,36 @@ export class Stubs {
         snapshots: [{ imageId: serverId + 600_000, description: description ?? 'snapshot', createdAt: '2026-11-29T00:00:00.000Z' }],
       })),
       deleteSnapshot: stub('deleteSnapshot', () => ({ snapshots: [] })),
+      ...this.fleetActivities(),
+    };
+  }
+
+  /** What the fleet sweeps' steps find (a test sets it before starting a sweep). */
+  fleet: { health: HealthSweepReport; drift: DriftScan } = {
+    health: { sweepId: '', checked: 0, healthy: 0, failing: 0, alreadyChecked: 0, changes: 0 },
+    drift: { findings: [], resolved: [], truncated: false, counts: { servers: 0, records: 0, instances: 0, open: 0 } },
+  };
+
+  /** The sweeps' and alerts' activities; calls without an instance are recorded under FLEET. */
+  private fleetActivities(): Pick<StubbedActivities, keyof FleetActivities> {
+    const record = async <R>(name: ActivityName, instanceId: string | undefined, input: unknown, answer: () => R): Promise<R> => {
+      const call = await this.enter(name, instanceId ?? FLEET, input);
+      call.result = answer();
+      return call.result as R;
+    };
+    return {
+      checkFleetHealth: (input) => record('checkFleetHealth', undefined, input, () => ({ ...this.fleet.health, sweepId: input.sweepId })),
+      deliverHealthChanges: () => record('deliverHealthChanges', undefined, {}, () => ({ delivered: 0 })),
+      findDrift: (input) => record('findDrift', undefined, input, () => this.fleet.drift),
+      repairDnsRecord: (finding) => record('repairDnsRecord', finding.instanceId, finding, () => `repaired ${finding.key}`),
+      deleteOrphan: (finding) => record('deleteOrphan', finding.instanceId, finding, () => `deleted ${finding.key}`),
+      deliverAlert: (alert) => record('deliverAlert', alert.instanceId, alert, () => `posted ${alert.key}`),
     };
   }
 }
+
+/** The stub-call bucket of fleet-wide activities (no instance). */
+export const FLEET = 'fleet';
 
 export interface StartOptions {
   plan?: string;
