@@ -11,6 +11,7 @@ import { createApiMetrics } from './metrics';
 import { serveMetrics } from './metrics-server';
 import { serve } from './server';
 import { createTemporalGateway } from './temporal-gateway';
+import { startApiTracing } from './tracing';
 
 async function main(): Promise<void> {
   const config = loadApiConfig();
@@ -21,13 +22,16 @@ async function main(): Promise<void> {
   const database = openDatabase(config.databaseUrl);
   const target = temporalTarget();
   const dataConverter = hostflowDataConverter(config.payloadEncryption);
+  // OpenTelemetry spans for workflow starts and signals (off unless configured; config/tracing.ts).
+  const tracing = await startApiTracing();
+  const interceptors = tracing?.clientInterceptors ?? {};
   let client: Client;
   try {
-    client = await connectClient(target, dataConverter);
+    client = await connectClient(target, dataConverter, interceptors);
   } catch (error) {
     // Start anyway: /api/health reports Temporal down, and the lazy connection retries on use.
     logger.warn({ err: error, address: target.address }, 'Temporal is not answering yet; starting with a lazy connection');
-    client = new Client({ connection: Connection.lazy(target.connectionOptions as Parameters<typeof Connection.lazy>[0]), namespace: target.namespace, dataConverter });
+    client = new Client({ connection: Connection.lazy(target.connectionOptions as Parameters<typeof Connection.lazy>[0]), namespace: target.namespace, dataConverter, interceptors });
   }
   const temporal = createTemporalGateway(client, { taskQueue: config.taskQueue });
   const metrics = createApiMetrics();
@@ -40,9 +44,10 @@ async function main(): Promise<void> {
       ...(metricsListener ? [{ name: 'metrics', close: metricsListener.close }] : []),
       { name: 'temporal', close: () => client.connection.close() },
       { name: 'postgres', close: () => database.close() },
+      ...(tracing ? [{ name: 'tracing', close: tracing.shutdown }] : []),
     ],
   });
-  logger.info({ port: running.port, metrics: metricsListener?.url ?? 'off', temporal: target.address, namespace: target.namespace, task_queue: config.taskQueue }, 'API listening');
+  logger.info({ port: running.port, metrics: metricsListener?.url ?? 'off', temporal: target.address, namespace: target.namespace, task_queue: config.taskQueue, tracing: tracing?.tracesUrl ?? 'off' }, 'API listening');
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

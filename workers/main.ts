@@ -12,6 +12,7 @@ import { createWorkerLogger, WorkerLogger } from './logging';
 import { workerMetricsAddress, workerRuntimeOptions } from './metrics';
 import { createHostflowWorker } from './worker';
 import { serveWorkerHealth, workerHealthAddress, workerIdentity } from './health';
+import { startWorkerTracing } from './tracing-start';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   // Before any connection or worker exists: the runtime is created once per process.
   Runtime.install(workerRuntimeOptions({ logger: new WorkerLogger(log), metricsAddress }));
   const target = temporalTarget();
+  // OpenTelemetry spans for workflows and activities (off unless configured; config/tracing.ts).
+  const tracing = await startWorkerTracing();
   const database = openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect(target.connectionOptions);
   try {
@@ -35,10 +38,11 @@ async function main(): Promise<void> {
       dataConverter: hostflowDataConverter(config.payloadEncryption),
       deps: buildActivityDeps(config, database.db),
       // A bundle built ahead with `npm run build:workflows` saves the bundling at every start.
-      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+      ...(config.workflowBundlePath ? { workflowBundle: { codePath: tracing ? tracing.bundlePath(config.workflowBundlePath) : config.workflowBundlePath } } : {}),
+      ...(tracing ? { tracing: tracing.options } : {}),
     });
     log.info(
-      { task_queue: config.taskQueue, temporal: target.address, namespace: target.namespace, payload_encryption: config.payloadEncryption ? `on (key ${config.payloadEncryption.activeKeyId})` : 'off', metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' },
+      { task_queue: config.taskQueue, temporal: target.address, namespace: target.namespace, payload_encryption: config.payloadEncryption ? `on (key ${config.payloadEncryption.activeKeyId})` : 'off', metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off', tracing: tracing?.tracesUrl ?? 'off' },
       'worker polling',
     );
     // Liveness/readiness for an orchestrator (WORKER_HEALTH_ADDRESS; off by default).
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await database.close();
+    await tracing?.shutdown();
   }
 }
 

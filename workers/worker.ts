@@ -5,6 +5,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createActivities, type ActivityDeps } from '../activities';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/worker-config';
 import { keepAliveInterceptor } from '../activities/keep-alive';
+import type { WorkerTracing } from './tracing';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -20,6 +21,9 @@ export interface HostflowWorkerOptions {
   maxCachedWorkflows?: number;
   /** config/data-converter.ts's: the same as every client's, or the worker cannot read their payloads. */
   dataConverter?: DataConverter;
+  /** OpenTelemetry interceptors and sink (workers/tracing.ts); absent = tracing off. A pre-built
+   * bundle must then be the tracing one (workers/tracing-bundle.ts). */
+  tracing?: WorkerTracing;
 }
 
 /** How Hostflow's workers are tuned; the benchmarks' no-op twin runs with the same settings, so
@@ -48,7 +52,12 @@ export function createHostflowWorker(options: HostflowWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    interceptors: { activity: [keepAliveInterceptor] },
+    interceptors: {
+      activity: [keepAliveInterceptor, ...(options.tracing?.activityInterceptors ?? [])],
+      // Only when the workflows are bundled at start: a pre-built bundle has its own (the SDK warns).
+      ...(options.tracing && !options.workflowBundle ? { workflowModules: options.tracing.workflowModules } : {}),
+    },
+    ...(options.tracing ? { sinks: options.tracing.sinks } : {}),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
