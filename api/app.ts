@@ -24,14 +24,12 @@ export type { ApiDeps } from './deps';
 export function createApp(deps: ApiDeps): express.Express {
   const now = deps.now ?? Date.now;
   const limits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits };
+  const signature = { pairs: deps.config.apiKeys, acceptV1: deps.config.acceptV1Signatures, replay: createReplayStore(deps.database.db), now };
+  const keyLimiter = perKeyLimiter(limits.perKeyPerMinute);
   const context: RouteContext = {
     deps,
-    signed: [
-      ...readRawBody(),
-      requireSignature({ pairs: deps.config.apiKeys, acceptV1: deps.config.acceptV1Signatures, replay: createReplayStore(deps.database.db), now }),
-      perKeyLimiter(limits.perKeyPerMinute),
-      parseJsonBody,
-    ],
+    signed: [...readRawBody(), requireSignature(signature), keyLimiter, parseJsonBody],
+    signedWrite: [...readRawBody(), requireSignature(signature, { deferClaim: true }), keyLimiter, parseJsonBody],
   };
   warnIfV1Accepted(deps.config.acceptV1Signatures, deps.logger);
 

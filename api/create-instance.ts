@@ -1,19 +1,20 @@
-// POST /api/instances: write the instance and its provision operation in one transaction, then
-// signalWithStart the entity workflow. The start runs for a new AND an existing instance, so a
-// crash between the insert and the start heals on the billing system's retry; the workflow
-// de-duplicates the provision request by its idempotency key.
-import { randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+// POST /api/instances: write the instance and its provision operation in one transaction (one
+// round trip, api/instance-write.ts), then signalWithStart the entity workflow. The start runs
+// for a new AND an existing instance, so a crash between the insert and the start heals on the
+// billing system's retry; the workflow de-duplicates the provision request by its idempotency key.
+import { and, eq } from 'drizzle-orm';
 import type { Plan } from '../config/catalog';
 import type { ApiConfig } from '../config/api-config';
 import type { Database } from '../schema/db';
-import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
+import { operations, type InstanceRow, type OperationRow } from '../schema/tables';
 import type { BillingSource } from '../workflows/billing-types';
 import type { InstanceWorkflowInput, OperationRequest } from '../workflows/domain';
-import { provisionWorkflowId } from '../workflows/ids';
+import { replayRefusal } from './auth/signature';
+import type { PendingNonce } from './auth/replay-store';
 import { pgErrorCode, UNIQUE_VIOLATION } from './db-errors';
 import { ApiError } from './errors';
 import { assertSameRequest, requestHash } from './idempotency';
+import { writeInstanceOnce, type WriteOutcome } from './instance-write';
 import { findInstanceByReference } from './read-model';
 import type { CreateInstanceBody } from './schemas';
 import type { TemporalGateway } from './temporal-gateway';
@@ -24,6 +25,8 @@ export const PROVISION_IDEMPOTENCY_KEY = 'provision';
 export interface CreateContext {
   requestedBy: string;
   idempotencyKey: string | undefined;
+  /** A signed request's nonce, claimed in the create's own write. */
+  nonce?: PendingNonce;
 }
 
 /** Who bills the instance, and its service / subscription id there: one instance per reference. */
@@ -68,6 +71,8 @@ export async function createOrderedInstance(
   hash = requestHash('create', order),
 ): Promise<Created> {
   const result = await writeInstance(deps.db, order, context, hash);
+  // A no-op once the write claimed it; a 202 is never given to a request whose nonce is not in the table.
+  await context.nonce?.claim();
   await deps.temporal.startInstance(workflowInput(result.instance, deps.config), provisionRequest(result.operation));
   return result;
 }
@@ -115,13 +120,14 @@ export function provisionRequest(row: OperationRow): OperationRequest {
 }
 
 async function writeInstance(db: Database, order: InstanceOrder, context: CreateContext, hash: string): Promise<Created> {
+  const write = { ...order, idempotencyKey: context.idempotencyKey, requestHash: hash, requestedBy: context.requestedBy, nonce: context.nonce };
+  let outcome: WriteOutcome;
   try {
-    return await db.transaction(async (tx) => {
-      const earlier = context.idempotencyKey === undefined ? undefined : await createdWithKey(tx, context.idempotencyKey, hash);
-      return earlier ?? (await insertInstance(tx, order, context, hash));
-    });
+    outcome = await writeInstanceOnce(db, write);
   } catch (error) {
     if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
+    // Rolled back, nonce included: claim it on its own before answering.
+    await context.nonce?.claim();
     // Two requests for the same reference at once can meet on the subdomain index before the
     // reference index settles it; after the winner commits, the reference finds its instance.
     const existing = await existingInstance(db, order.reference);
@@ -130,70 +136,25 @@ async function writeInstance(db: Database, order: InstanceOrder, context: Create
       { path: 'hostname', message: 'already in use' },
     ]);
   }
-}
-
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
-
-/** The instance an earlier create with this Idempotency-Key made (409 if its body differed). */
-async function createdWithKey(tx: Transaction, key: string, hash: string): Promise<Created | undefined> {
-  // Serialises creates that share a key, so "same key, other body" is caught even when both
-  // arrive at once.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`hostflow:create:${key}`}, 0))`);
-  const [previous] = await tx
-    .select()
-    .from(operations)
-    .where(and(eq(operations.type, 'provision'), eq(operations.idempotencyKey, key)))
-    .limit(1);
-  if (!previous) return undefined;
-  assertSameRequest(previous.requestHash, hash);
-  const [instance] = await tx.select().from(instances).where(eq(instances.id, previous.instanceId)).limit(1);
-  return instance ? { instance, operation: previous, created: false } : undefined;
-}
-
-/** The instance row and its provision operation; the reference's existing instance if it has one. */
-async function insertInstance(tx: Transaction, order: InstanceOrder, context: CreateContext, hash: string): Promise<Created> {
-  const id = randomUUID();
-  const [inserted] = await tx
-    .insert(instances)
-    .values({
-      id,
-      whmcsServiceId: order.whmcs?.serviceId ?? null,
-      whmcsClientId: order.whmcs?.clientId ?? null,
-      billingSource: order.reference.source,
-      billingRef: order.reference.ref,
-      billingCustomer: order.customer ?? null,
-      email: order.email,
-      plan: order.plan,
-      region: order.region,
-      subdomain: order.subdomain,
-      sshKeys: order.sshKeys,
-      status: 'provisioning',
-      operationSeq: 1,
-    })
-    .onConflictDoNothing({ target: [instances.billingSource, instances.billingRef] })
-    .returning();
-  if (!inserted) {
-    const existing = await existingInstance(tx, order.reference);
-    if (existing) return existing;
-    throw new Error(`instance for ${order.reference.source} ${order.reference.ref} vanished during create`);
+  switch (outcome.kind) {
+    case 'inserted':
+      return { instance: outcome.instance, operation: outcome.operation, created: true };
+    case 'same-key':
+      assertSameRequest(outcome.operation.requestHash, hash);
+      if (outcome.instance) return { instance: outcome.instance, operation: outcome.operation, created: false };
+      break;
+    case 'existing':
+      if (!outcome.operation) throw new Error(`instance ${outcome.instance.id} has no provision operation`);
+      return { instance: outcome.instance, operation: outcome.operation, created: false };
+    case 'replayed':
+      throw replayRefusal();
+    case 'raced':
+      break;
   }
-  const [operation] = await tx
-    .insert(operations)
-    .values({
-      id: randomUUID(),
-      instanceId: id,
-      seq: 1,
-      type: 'provision',
-      status: 'queued',
-      args: {},
-      idempotencyKey: context.idempotencyKey ?? null,
-      requestHash: hash,
-      workflowId: provisionWorkflowId(id),
-      requestedBy: context.requestedBy,
-    })
-    .returning();
-  if (!operation) throw new Error('provision operation was not written');
-  return { instance: inserted, operation, created: true };
+  // Another create of this reference committed while the statement ran: read it now.
+  const existing = await existingInstance(db, order.reference);
+  if (existing) return existing;
+  throw new Error(`instance for ${order.reference.source} ${order.reference.ref} vanished during create`);
 }
 
 type Queryable = Pick<Database, 'select'>;

@@ -24,4 +24,7 @@ export interface RouteContext {
   deps: ApiDeps;
   /** raw body → signature → per-key rate limit → JSON body (for POST/DELETE). */
   signed: RequestHandler[];
+  /** The same, but the nonce is left in req.pendingNonce for the route's own write to claim
+   * (end the route with claimPendingNonceOnError). */
+  signedWrite: RequestHandler[];
 }

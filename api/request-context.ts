@@ -1,6 +1,7 @@
 // What the API's middleware learns about a request and hands to the routes.
 import type { Request } from 'express';
 import { SIGNING_PATTERNS } from '../config/request-signing';
+import type { PendingNonce } from './auth/replay-store';
 import { ApiError } from './errors';
 
 declare global {
@@ -11,6 +12,8 @@ declare global {
       rawBody?: Buffer;
       /** The API key whose signature verified; set only on signed routes. */
       apiKey?: string;
+      /** A verified nonce the route claims in its own write (signature.ts, deferClaim). */
+      pendingNonce?: PendingNonce;
     }
   }
 }

@@ -44,6 +44,32 @@ function post(agent: http.Agent, url: URL, raw: string): Promise<number> {
   });
 }
 
+/** One signed POST /api/instances for a new service id; throws unless 202. */
+export function apiCreate(agent: http.Agent, target: URL): () => Promise<void> {
+  return async () => {
+    const status = await post(agent, target, JSON.stringify(createBody()));
+    if (status !== 202) throw new Error(`POST /api/instances answered ${status}`);
+  };
+}
+
+/** The same start as the API's, straight from a Temporal client: the baseline. */
+export function bareSignalWithStart(h: Harness, queue: string): () => Promise<void> {
+  return async () => {
+    const instanceId = randomUUID();
+    const body = createBody();
+    await h.client.workflow.signalWithStart(INSTANCE_WORKFLOW_TYPE, {
+      workflowId: `instance-${instanceId}`,
+      taskQueue: queue,
+      args: [{ instance: { instanceId, customerId: String(body.whmcs_client_id), serviceId: String(body.whmcs_service_id), plan: body.plan, region: body.region, subdomain: body.hostname, sshKeys: [] }, readyTimeoutMs: 900_000 }],
+      signal: requestOperationSignal,
+      signalArgs: [{ operationId: randomUUID(), type: 'provision', seq: 1, args: {}, idempotencyKey: 'provision', requestedBy: 'api-key:bench' }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: instanceSearchAttributes({ instanceId, customerId: String(body.whmcs_client_id), plan: body.plan, region: body.region }, 'provisioning', 'provision'),
+      staticSummary: `Instance ${body.hostname} · ${body.plan} · ${body.region}`,
+    });
+  };
+}
+
 export async function measureApiCost(
   h: Harness,
   options: { concurrency: number; lowConcurrencies: number[]; warmupMs: number; measureMs: number },
@@ -63,32 +89,8 @@ export async function measureApiCost(
 async function measurePair(h: Harness, url: string, queue: string, options: { concurrency: number; warmupMs: number; measureMs: number }): Promise<ApiCostPoint> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   try {
-    const target = new URL('/api/instances', url);
-    const api = await closedLoop({
-      ...options,
-      iteration: async () => {
-        const status = await post(agent, target, JSON.stringify(createBody()));
-        if (status !== 202) throw new Error(`POST /api/instances answered ${status}`);
-      },
-    });
-
-    const bare = await closedLoop({
-      ...options,
-      iteration: async () => {
-        const instanceId = randomUUID();
-        const body = createBody();
-        await h.client.workflow.signalWithStart(INSTANCE_WORKFLOW_TYPE, {
-          workflowId: `instance-${instanceId}`,
-          taskQueue: queue,
-          args: [{ instance: { instanceId, customerId: String(body.whmcs_client_id), serviceId: String(body.whmcs_service_id), plan: body.plan, region: body.region, subdomain: body.hostname, sshKeys: [] }, readyTimeoutMs: 900_000 }],
-          signal: requestOperationSignal,
-          signalArgs: [{ operationId: randomUUID(), type: 'provision', seq: 1, args: {}, idempotencyKey: 'provision', requestedBy: 'api-key:bench' }],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: instanceSearchAttributes({ instanceId, customerId: String(body.whmcs_client_id), plan: body.plan, region: body.region }, 'provisioning', 'provision'),
-          staticSummary: `Instance ${body.hostname} · ${body.plan} · ${body.region}`,
-        });
-      },
-    });
+    const api = await closedLoop({ ...options, iteration: apiCreate(agent, new URL('/api/instances', url)) });
+    const bare = await closedLoop({ ...options, iteration: bareSignalWithStart(h, queue) });
 
     const side = (r: Awaited<ReturnType<typeof closedLoop>>): Side => ({ perSecond: r.perSecond, latency: summarize(r.latenciesMs), errors: r.errors, firstError: r.firstError });
     return { concurrency: options.concurrency, api: side(api), bareSignalWithStart: side(bare), throughputRatio: ratio(api.perSecond, bare.perSecond) };

@@ -18,18 +18,39 @@ const PURGE_EVERY_MS = 60_000;
 export interface ReplayStore {
   /** true the first time (key, nonce) is seen; false for a replay. */
   claim(apiKey: string, nonce: string, nowMs: number): Promise<boolean>;
+  /** Deletes expired rows, at most once a minute (claim does it too). */
+  purge(nowMs: number): Promise<void>;
+}
+
+/**
+ * A verified nonce not yet in the table: a route that writes the read model claims it inside its
+ * own statement (api/instance-write.ts), so the request costs one round trip to Postgres, not two.
+ * Whatever path the request then takes, the nonce ends up claimed before the answer: the route's
+ * statement, or `claim()` on its own (its error path, the route's error handler).
+ */
+export interface PendingNonce {
+  apiKey: string;
+  nonce: string;
+  nowMs: number;
+  /** Set once the nonce is in the table. */
+  claimed: boolean;
+  /** Claims it in a statement of its own unless already claimed; throws the 401 on a replay. */
+  claim(): Promise<void>;
 }
 
 export function createReplayStore(db: Database): ReplayStore {
   let nextPurgeMs = 0;
+  const purge = async (nowMs: number) => {
+    // Opportunistic purge, no timer: the first request after each minute deletes what has
+    // expired (an indexed range delete), so the table stays about two windows of traffic long.
+    if (nowMs < nextPurgeMs) return;
+    nextPurgeMs = nowMs + PURGE_EVERY_MS;
+    await db.delete(requestNonces).where(lt(requestNonces.seenAt, new Date(nowMs - NONCE_RETENTION_MS)));
+  };
   return {
+    purge,
     async claim(apiKey, nonce, nowMs) {
-      // Opportunistic purge, no timer: the first request after each minute deletes what has
-      // expired (an indexed range delete), so the table stays about two windows of traffic long.
-      if (nowMs >= nextPurgeMs) {
-        nextPurgeMs = nowMs + PURGE_EVERY_MS;
-        await db.delete(requestNonces).where(lt(requestNonces.seenAt, new Date(nowMs - NONCE_RETENTION_MS)));
-      }
+      await purge(nowMs);
       const inserted = await db
         .insert(requestNonces)
         .values({ apiKey, nonce, seenAt: new Date(nowMs) })

@@ -1,12 +1,12 @@
 // The signed routes' gate: headers well-formed, timestamp canonical and fresh, signature v2 over
 // method + path with query + nonce + Idempotency-Key + body (config/request-signing.ts), then
 // the nonce claimed in the shared replay table. Legacy v1 only when API_ACCEPT_V1_SIGNATURES.
-import type { Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ApiKeyPair } from '../../config/signing-pairs';
 import { needsIdempotencyKey, SIGNATURE_WINDOW_SECONDS, SIGNING_PATTERNS, verifyV1, verifyV2 } from '../../config/request-signing';
 import { ApiError } from '../errors';
-import type { ReplayStore } from './replay-store';
+import type { PendingNonce, ReplayStore } from './replay-store';
 
 export type Refusal = 'missing' | 'timestamp' | 'nonce' | 'signature' | 'v1' | 'replay';
 
@@ -73,8 +73,13 @@ function verifyRequestV1(req: Request, options: SignatureOptions, presented: Pre
   return { key, nonce: needsIdempotencyKey(req.method) ? `v1:${presented.signature.toLowerCase()}` : undefined };
 }
 
-/** Needs req.rawBody (readRawBody) before it; sets req.apiKey on success; 401 (or 400) otherwise. */
-export function requireSignature(options: SignatureOptions): RequestHandler {
+/**
+ * Needs req.rawBody (readRawBody) before it; sets req.apiKey on success; 401 (or 400) otherwise.
+ * `deferClaim`: the nonce is not inserted here but left in req.pendingNonce for the route to
+ * claim inside its own write (one round trip instead of two); the route must then end with
+ * `claimPendingNonceOnError`, so a request refused before its write still burns its nonce.
+ */
+export function requireSignature(options: SignatureOptions, { deferClaim = false } = {}): RequestHandler {
   return async (req, _res, next) => {
     const [key, timestamp, signature] = [req.get('x-api-key'), req.get('x-timestamp'), req.get('x-signature')];
     if (!key || !timestamp || !signature) throw refuse('missing');
@@ -85,12 +90,42 @@ export function requireSignature(options: SignatureOptions): RequestHandler {
     const presented = { key, timestamp, signature };
     const verified = signature.startsWith('v2=') ? verifyRequestV2(req, options, presented) : verifyRequestV1(req, options, presented);
     checkedIdempotencyKey(req);
-    // One insert before the route runs: the routes open no transaction of their own to ride in.
-    if (verified.nonce !== undefined && !(await options.replay.claim(verified.key, verified.nonce, nowMs))) throw refuse('replay');
     req.apiKey = verified.key;
+    if (verified.nonce !== undefined && deferClaim) {
+      const { key: apiKey, nonce } = verified;
+      const pending: PendingNonce = {
+        apiKey,
+        nonce,
+        nowMs,
+        claimed: false,
+        async claim() {
+          if (pending.claimed) return;
+          pending.claimed = true;
+          if (!(await options.replay.claim(apiKey, nonce, nowMs))) throw refuse('replay');
+        },
+      };
+      req.pendingNonce = pending;
+      await options.replay.purge(nowMs);
+    } else if (verified.nonce !== undefined && !(await options.replay.claim(verified.key, verified.nonce, nowMs))) {
+      // One insert before the route runs, for routes with no write of their own to ride in.
+      throw refuse('replay');
+    }
     next();
   };
 }
+
+/** The replay refusal, for a route that found its nonce taken inside its own write. */
+export const replayRefusal = (): ApiError => refuse('replay');
+
+/** Last in a deferClaim route: an error before the route's write claims the nonce on its own (a replay then answers 401, as it would have before the route ran). */
+export const claimPendingNonceOnError: ErrorRequestHandler = (error: unknown, req, _res, next) => {
+  const pending = req.pendingNonce;
+  if (!pending || pending.claimed) return next(error);
+  pending.claim().then(
+    () => next(error),
+    (claimError: unknown) => next(claimError),
+  );
+};
 
 /** Said once at start: what accepting v1 costs. */
 export function warnIfV1Accepted(acceptV1: boolean, logger: Logger): void {

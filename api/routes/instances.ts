@@ -1,6 +1,7 @@
 // POST /api/instances, GET /api/instances/:id, GET /api/instances?whmcs_service_id=N
 import { Router } from 'express';
 import { instanceUrl } from '../../workflows/ids';
+import { claimPendingNonceOnError } from '../auth/signature';
 import { createInstance } from '../create-instance';
 import type { RouteContext } from '../deps';
 import { ApiError } from '../errors';
@@ -11,19 +12,20 @@ import { CreateInstanceBody, ListInstancesQuery } from '../schemas';
 import { parseOr400 } from '../validate';
 import { operationView } from '../views';
 
-export function instanceRoutes({ deps, signed }: RouteContext): Router {
+export function instanceRoutes({ deps, signed, signedWrite }: RouteContext): Router {
   const router = Router();
   const { db } = deps.database;
   const domain = deps.config.domain;
 
-  router.post('/api/instances', ...signed, async (req, res) => {
+  // The nonce is claimed in the create's own statement (api/instance-write.ts).
+  router.post('/api/instances', ...signedWrite, async (req, res) => {
     const key = idempotencyKey(req);
     const body = parseOr400(CreateInstanceBody, req.body);
     refuseReservedHostname(body.hostname, deps.config.reservedHostnames);
     const { instance, operation, created } = await createInstance(
       { db, temporal: deps.temporal, config: deps.config },
       body,
-      { requestedBy: requestedBy(req), idempotencyKey: key },
+      { requestedBy: requestedBy(req), idempotencyKey: key, nonce: req.pendingNonce },
     );
     req.log.info({ instance_id: instance.id, created }, created ? 'instance created' : 'instance already existed');
     res.status(202).json({
@@ -34,6 +36,8 @@ export function instanceRoutes({ deps, signed }: RouteContext): Router {
       operation: operationView(operation),
     });
   });
+  // Errors of the route above (refused before its write) still claim its nonce.
+  router.use(claimPendingNonceOnError);
 
   router.get('/api/instances', ...signed, async (req, res) => {
     const query = parseOr400(ListInstancesQuery, req.query, 'query');
