@@ -20,7 +20,7 @@ afterAll(async () => {
   await h.db.stop();
 });
 beforeEach(async () => {
-  await h.db.handle.sql`truncate snapshots, operations, instances, events, deliveries, billing_events`;
+  await h.db.handle.sql`truncate snapshots, instance_health, operations, instances, events, deliveries, billing_events`;
   h.client.reset();
   h.clock.offsetMs = 0;
 });

@@ -105,7 +105,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 }
 
 export async function truncateAll(handle: DatabaseHandle): Promise<void> {
-  await handle.sql`truncate operations, instances, events, deliveries`;
+  await handle.sql`truncate snapshots, instance_health, operations, instances, events, deliveries`;
 }
 
 export async function rowCounts(handle: DatabaseHandle): Promise<{ instances: number; operations: number }> {
