@@ -2,8 +2,11 @@
 // dev server, in the situation it is written for, with its output checked. A command that no
 // longer exists, a flag the CLI dropped, a query that finds nothing or a signal that repairs
 // nothing fails here. Runs in a namespace of its own (registered by infra/search-attributes.sh),
-// so the batch signal cannot touch other test files' instances.
+// so the batch signal cannot touch other test files' instances, and on a database of its own, so
+// the fleet sweeps see only its instances.
 import { randomUUID } from 'node:crypto';
+import { ensureSchedules } from '../../workers/schedules';
+import { DRIFT_SWEEP_SCHEDULE_ID, HEALTH_SWEEP_SCHEDULE_ID } from '../../workflows/ids';
 import { serversOf } from '../support/world';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { createNamespace, operatorCli, type Cli, type CliResult } from './cli';
@@ -21,8 +24,14 @@ beforeAll(async () => {
   // infra/search-attributes.sh on a cluster without them, then again: idempotent.
   expect(register).toMatchObject({ code: 0, stdout: expect.stringContaining('ok: InstanceStatus (Keyword, added)') });
   expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('ok: InstanceStatus (Keyword, already registered)') });
-  stack = await startStack({ temporal: { namespace } });
-}, 90_000);
+  stack = await startStack({ temporal: { namespace }, ownDatabase: true, worker: false });
+  // The health monitor checks the sandbox's gateways; alerts go to its Slack-compatible receiver.
+  await stack.startWorker({ env: { HEALTH_URL_TEMPLATE: stack.sandbox.healthUrlTemplate, ALERT_WEBHOOK_URL: stack.sandbox.alertWebhookUrl } });
+  // The sweep schedules in this namespace, as `npm run schedules` makes them, with the worker's
+  // intervals (5 min, 1 h): a run they start meanwhile is one more sweep, which the checks allow.
+  const { fleet } = stack.config;
+  await ensureSchedules(stack.client, { taskQueue: stack.env.TEMPORAL_TASK_QUEUE!, healthIntervalMs: fleet.healthSweepIntervalMs, driftIntervalMs: fleet.driftSweepIntervalMs });
+}, 120_000);
 afterAll(() => stack?.close());
 
 /** The runbook command of `situation` containing `marker`, filled in, run; it must succeed. */
@@ -206,6 +215,59 @@ describe('the operator runbook in README.md', () => {
     await untilStatus(i2.id, 'terminated');
     expect(serversOf(stack.sandbox, i2.id)).toHaveLength(0);
   });
+
+  it('Fleet health and drift sweeps: both schedules listed and described; a pause is shown and lifted; a trigger runs a drift sweep', async () => {
+    const S = 'Fleet health and drift sweeps (the schedules)';
+    const list = await runUntil(S, 'schedule list', {}, (out) => out.includes(HEALTH_SWEEP_SCHEDULE_ID) && out.includes(DRIFT_SWEEP_SCHEDULE_ID), 'both schedules in the list');
+    expect(list).toContain('healthSweepWorkflow');
+    expect(list).toContain('driftSweepWorkflow');
+    const described = await run(S, 'schedule describe', {});
+    expect(described.stdout).toContain(HEALTH_SWEEP_SCHEDULE_ID);
+    expect(described.stdout).toContain('healthSweepWorkflow');
+    expect(described.stdout).toContain('Fleet health sweep');
+
+    const health = stack.client.schedule.getHandle(HEALTH_SWEEP_SCHEDULE_ID);
+    await run(S, '--pause', {});
+    expect((await health.describe()).state).toMatchObject({ paused: true, note: 'gateway release in progress' });
+    const paused = await run(S, 'schedule describe', {});
+    expect(paused.stdout).toMatch(/Paused\s+true/);
+    expect(paused.stdout).toContain('gateway release in progress');
+    await run(S, '--unpause', {});
+    expect((await health.describe()).state).toMatchObject({ paused: false, note: 'release done' });
+
+    const drift = stack.client.schedule.getHandle(DRIFT_SWEEP_SCHEDULE_ID);
+    const runsBefore = (await drift.describe()).info.recentActions.length;
+    await run(S, 'schedule trigger', {});
+    const started = await eventually(async () => {
+      const { info } = await drift.describe();
+      return info.recentActions.length > runsBefore ? info.recentActions.at(-1)!.action.workflow.workflowId : undefined;
+    }, { what: 'the triggered drift sweep to start', timeoutMs: 30_000 });
+    expect(started).toMatch(/^drift-sweep-/);
+    // The run the trigger started, finished, among the newest drift sweeps.
+    await stack.client.workflow.getHandle(started).result();
+    await runUntil(S, 'driftSweepWorkflow', {}, (out) => new RegExp(`Completed\\s+${started}\\s`).test(out), 'the triggered drift sweep, completed, in the list');
+  });
+
+  it('Instance unhealthy: three failed health sweeps make it unhealthy, and the query finds it', async () => {
+    const S = 'Instance unhealthy';
+    // A gateway that fails for real (the sandbox's health mode), checked by health sweeps started
+    // directly, one after another — the workflow the hostflow-health-sweep schedule starts.
+    const i3 = await create('starter');
+    const view = await untilStatus(i3.id, 'running', 60_000);
+    stack.sandbox.setHealthMode('failing', Number(view.server.id));
+    const sweep = () => stack.client.workflow.execute('healthSweepWorkflow', { args: [{}], taskQueue: stack.env.TEMPORAL_TASK_QUEUE!, workflowId: `runbook-health-sweep-${randomUUID()}` });
+    const unhealthyAfter = stack.config.fleet.settings.unhealthyAfter;
+    for (let n = 0; n < unhealthyAfter; n += 1) await sweep();
+    const health = (await instance(i3.id)).health;
+    expect(health).toMatchObject({ status: 'unhealthy' });
+    expect(health.consecutive_failures).toBeGreaterThanOrEqual(unhealthyAfter);
+    await runUntil(S, 'Health = "unhealthy"', {}, (out) => new RegExp(`instance-${i3.id}\\s`).test(out), 'the unhealthy instance in the list');
+    // One alert went out for it, and its Details say so.
+    const alerts = () => stack.sandbox.state().alerts.map((a) => a.body as unknown as { instance_id: string | null; kind: string; severity: string });
+    await eventually(async () => (alerts().some((a) => a.instance_id === i3.id && a.kind === 'unhealthy') ? true : undefined), { what: 'the unhealthy alert' });
+    expect(alerts().filter((a) => a.instance_id === i3.id).map((a) => `${a.kind} ${a.severity}`)).toEqual(['unhealthy critical']);
+    await eventually(async () => ((await cli.sh(`temporal workflow metadata --workflow-id instance-${i3.id}`)).stdout.includes('UNHEALTHY') ? true : undefined), { what: 'UNHEALTHY in the Details' });
+  }, 180_000);
 
   it('ran every command and request the runbook shows', () => {
     expect(commands.length).toBeGreaterThan(10);
