@@ -70,7 +70,7 @@ export const BENCH_CLUSTER_POOLS = { persistence: 8, visibility: 4 } as const;
 
 export interface Harness {
   server: ServerKind;
-  temporal: Pick<DevServer, 'address' | 'namespace' | 'stop'>;
+  temporal: Pick<DevServer, 'address' | 'namespace' | 'stop' | 'metricsUrl'>;
   devServerConfig: DevServerConfig;
   client: Client;
   sandbox: Sandbox;

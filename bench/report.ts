@@ -10,6 +10,7 @@ import type { ApiCostResult } from './api-cost';
 import type { BillableResult } from './billable-actions';
 import type { DunningResult } from './dunning';
 import { issue21GoalRows } from './goals';
+import { fleetHealthMarkdown, fleetHealthSummaryRows, type FleetHealthResult } from './fleet-health';
 import type { Harness } from './harness';
 import type { IdleActionsResult, IdleMemoryResult, MemoryPoint } from './idle';
 import type { OverheadResult } from './overhead';
@@ -26,6 +27,8 @@ export interface Figures {
   scaleOut?: ScaleOutResult;
   idleActions?: IdleActionsResult;
   idleMemory?: IdleMemoryResult;
+  /** Health sweeps over seeded fleets: actions per day, sweep duration, an idle instance's cost (issue 16). */
+  fleetHealth?: FleetHealthResult;
   apiCost?: ApiCostResult;
   recovery?: RecoveryResult;
   /** Dev server vs the real server on Postgres (runs when the server's binaries are cached). */
@@ -131,6 +134,8 @@ function summaryRows(r: Report): string[] {
       if (!atTarget) rows.push(`|  | (10k not reached in this run: ${last.liveWorkflows} live at the end of the time budget) | | | |`);
     }
   } else err('idleMemory', 'idle cost: worker memory');
+  if (f.fleetHealth) rows.push(...fleetHealthSummaryRows(f.fleetHealth));
+  else err('fleetHealth', 'fleet health');
   if (f.recovery) {
     for (const p of f.recovery.points) row(`recovery: ${p.scenario}`, `${num(p.recoverySeconds, 1)} s after restart (worker up in ${num(p.workerStartSeconds, 1)} s; ${num(p.killToDoneSeconds, 1)} s after the kill)`, '—', '≤ 10 s', p.recoverySeconds <= 10);
   } else err('recovery', 'recovery');
@@ -215,6 +220,7 @@ export function toMarkdown(r: Report): string {
     if (m.notReached.length) lines.push('', `Not reached within the time budget: ${m.notReached.join(', ')}.`);
     lines.push('');
   }
+  if (f.fleetHealth) lines.push(...fleetHealthMarkdown(f.fleetHealth));
   if (f.recovery?.points.some((p) => p.timeline?.length)) {
     lines.push('Recovery timelines (the interrupted provision child\'s history after the kill, seconds from the restart; a retried activity\'s start is written when it completes):', '');
     for (const p of f.recovery.points) {

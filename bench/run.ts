@@ -9,6 +9,7 @@ import type { OperationShape } from './baseline-workflows';
 import { measureBillableActions } from './billable-actions';
 import { LIFECYCLE } from './drive';
 import { measureDunning } from './dunning';
+import { measureFleetHealth } from './fleet-health';
 import { POLL_INTERVAL_MS, startHarness, ZERO_DELAY_SANDBOX, type ChildHandle } from './harness';
 import { measureIdleActions, measureIdleMemory } from './idle';
 import { measureOverhead } from './overhead';
@@ -37,6 +38,8 @@ const FULL = {
   dunningGraceMs: 1_000,
   /** Dev server vs the real server: fresh stacks of its own, after the rest (~10 min). */
   servers: { rounds: 3, concurrency: 10, warmupMs: 3_000, measureMs: 10_000, api: { concurrency: 100, warmupMs: 2_000, measureMs: 8_000 } },
+  /** Health sweeps over seeded fleets of these sizes, repeated; the idle check's provisioned instances and sweeps. */
+  fleetHealth: { sizes: [1_000, 10_000], repeats: 3, idleInstances: 2, idleSweeps: 3 },
 };
 
 const SMOKE: typeof FULL = {
@@ -52,9 +55,10 @@ const SMOKE: typeof FULL = {
   recovery: RECOVERY_SCENARIOS.slice(0, 1),
   dunningGraceMs: 1_000,
   servers: { rounds: 1, concurrency: 4, warmupMs: 500, measureMs: 2_500, api: { concurrency: 100, warmupMs: 300, measureMs: 1_500 } },
+  fleetHealth: { sizes: [50], repeats: 1, idleInstances: 1, idleSweeps: 1 },
 };
 
-const ALL: FigureName[] = ['billableActions', 'dunning', 'overhead', 'throughput', 'scaleOut', 'idleActions', 'idleMemory', 'apiCost', 'recovery', 'servers'];
+const ALL: FigureName[] = ['billableActions', 'dunning', 'overhead', 'throughput', 'scaleOut', 'idleActions', 'idleMemory', 'fleetHealth', 'apiCost', 'recovery', 'servers'];
 
 function parseArgs(argv: string[]) {
   const smoke = argv.includes('--smoke');
@@ -153,6 +157,8 @@ async function main(): Promise<number> {
     ]);
     figures.idleActions = idleActions;
     figures.idleMemory = idleMemory;
+    // Needs the main worker and API (its idle check provisions through them); its sweeps run on workers of its own.
+    figures.fleetHealth = await attempt('fleetHealth', () => measureFleetHealth(h, { ...sizes.fleetHealth, log }));
 
     // From here no worker of the main queue is needed; stopping them gives the API figure the machine.
     await Promise.all(workers.splice(0).map((w) => w.stop()));

@@ -69,6 +69,10 @@ describe('bench:smoke', () => {
     expect(f.idleActions).toMatchObject({ actionsPerDay: finite, openTimers: finite, pendingActivities: finite });
     expect(f.idleMemory.points.length).toBeGreaterThanOrEqual(2);
     expect(f.recovery.points[0]).toMatchObject({ recoverySeconds: finite, workerStartSeconds: finite });
+    // Real sweeps over a seeded fleet: every instance checked once, an idle entity untouched.
+    expect(f.fleetHealth.sizes[0].samples[0]).toMatchObject({ wallSeconds: finite, billable: finite, checked: f.fleetHealth.sizes[0].instances });
+    expect(f.fleetHealth.drift).toMatchObject({ findings: finite, billable: finite });
+    expect(f.fleetHealth.idle).toMatchObject({ changes: 0, actionsPerDay: 0 });
   });
 
   it('counts billable actions per operation and for the whole lifecycle from the histories', () => {

@@ -61,6 +61,8 @@ export interface DevServer {
   namespace: string;
   /** '' when headless. */
   uiUrl: string;
+  /** Its Prometheus endpoint (server-side counters, e.g. heartbeats recorded); undefined without a metrics port. */
+  metricsUrl?: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -154,7 +156,8 @@ export async function startTemporalDevServer(opts: StartOptions = {}): Promise<D
   }
   log(`Temporal dev server ready at ${address} after ${Date.now() - started} ms`);
   const uiUrl = opts.headless ? '' : `http://${config.ip}:${ports.ui}`;
-  return { address, namespace: config.namespace, uiUrl, process: child, stop };
+  const metricsUrl = ports.metrics === undefined ? undefined : `http://${config.ip}:${ports.metrics}/metrics`;
+  return { address, namespace: config.namespace, uiUrl, metricsUrl, process: child, stop };
 }
 
 // The proto's wire values for IndexedValueType (temporal/api/enums/v1/common.proto); never renumbered.
