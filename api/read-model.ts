@@ -2,9 +2,9 @@
 // request-operation.ts; everything else in the tables is written by the worker's activities.
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Database } from '../schema/db';
-import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
+import { instanceHealth, instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
 import type { InstanceView } from './schemas';
-import { instanceView } from './views';
+import { instanceView, type InstanceHealthRow } from './views';
 
 // Instance and operation ids are UUIDs; anything else cannot exist, so it is a 404 without a query.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -67,7 +67,16 @@ export async function listOperations(
   return { rows: shown, nextAfterSeq: more ? (shown[shown.length - 1]?.seq ?? null) : null };
 }
 
+/** What the health sweep last recorded; undefined until it first checks the instance. */
+export async function findInstanceHealth(db: Database, instanceId: string): Promise<InstanceHealthRow | undefined> {
+  const [row] = await db.select().from(instanceHealth).where(eq(instanceHealth.instanceId, instanceId)).limit(1);
+  return row;
+}
+
 export async function loadInstanceView(db: Database, row: InstanceRow, domain: string): Promise<InstanceView> {
-  const current = row.currentOperationId ? await findOperation(db, row.id, row.currentOperationId) : undefined;
-  return instanceView(row, current ?? null, domain);
+  const [current, health] = await Promise.all([
+    row.currentOperationId ? findOperation(db, row.id, row.currentOperationId) : undefined,
+    findInstanceHealth(db, row.id),
+  ]);
+  return instanceView(row, current ?? null, health ?? null, domain);
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { PLANS, REGIONS } from '../config/catalog';
 import { SIGNING_PATTERNS } from '../config/request-signing';
 import { parsePublicKey } from '../config/ssh-public-key';
+import { HEALTH_STATUSES } from '../workflows/fleet-types';
 import { INSTANCE_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../workflows/statuses';
 import { ERROR_CODES } from './errors';
 
@@ -173,7 +174,10 @@ export const OperationView = z
       description: z.string().optional().meta({ description: "snapshot: the customer's label" }),
     }),
     error: z.string().nullable(),
-    requested_by: z.string().meta({ example: 'whmcs:billing-1' }),
+    requested_by: z.string().meta({
+      description: 'Who asked: the signed client (`whmcs:<api key>`), a billing event (`billing:<source>`, dunning), or a monitor (`health-monitor`: an automatic reboot; `drift-monitor`: a repair)',
+      example: 'whmcs:billing-1',
+    }),
     created_at: timestamp,
     updated_at: timestamp,
     started_at: timestamp.nullable(),
@@ -201,6 +205,14 @@ export const InstanceView = z
         grace_until: timestamp.nullable().meta({ description: 'When the running grace period ends (suspend if past due, remove if cancelled), unless paid or reactivated' }),
       })
       .meta({ id: 'Billing' }),
+    health: z
+      .object({
+        status: z.enum(HEALTH_STATUSES).meta({ description: 'unknown: not checked yet; healthy: the last check passed; unhealthy: enough checks in a row failed (HEALTH_UNHEALTHY_AFTER)' }),
+        consecutive_failures: z.number().int().meta({ description: 'Failed checks since the last one that passed' }),
+        last_checked_at: timestamp.nullable().meta({ description: 'When the health sweep last checked the instance' }),
+        last_ok_at: timestamp.nullable().meta({ description: 'When a check last passed' }),
+      })
+      .meta({ id: 'InstanceHealth', description: "What the fleet health sweep (every HEALTH_SWEEP_INTERVAL) last saw at the instance's health URL" }),
     created_at: timestamp,
     updated_at: timestamp,
   })

@@ -1,9 +1,12 @@
 // Read-model rows → the API's JSON (snake_case, ISO timestamps).
-import type { InstanceRow, OperationRow } from '../schema/tables';
+import type { instanceHealth, InstanceRow, OperationRow } from '../schema/tables';
 import type { BillingState } from '../workflows/billing-types';
+import type { HealthStatus } from '../workflows/fleet-types';
 import { instanceUrl } from '../workflows/ids';
 import type { InstanceStatus, OperationStatus, OperationType } from '../workflows/statuses';
 import type { InstanceView, OperationView } from './schemas';
+
+export type InstanceHealthRow = typeof instanceHealth.$inferSelect;
 
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
@@ -32,7 +35,18 @@ export function operationView(row: OperationRow): OperationView {
   };
 }
 
-export function instanceView(row: InstanceRow, currentOperation: OperationRow | null, domain: string): InstanceView {
+/** No row yet: the health sweep has not checked the instance. */
+export function healthView(row: InstanceHealthRow | null): InstanceView['health'] {
+  if (!row) return { status: 'unknown', consecutive_failures: 0, last_checked_at: null, last_ok_at: null };
+  return {
+    status: row.status as HealthStatus,
+    consecutive_failures: row.consecutiveFailures,
+    last_checked_at: iso(row.lastCheckedAt),
+    last_ok_at: iso(row.lastOkAt),
+  };
+}
+
+export function instanceView(row: InstanceRow, currentOperation: OperationRow | null, health: InstanceHealthRow | null, domain: string): InstanceView {
   return {
     id: row.id,
     status: row.status as InstanceStatus,
@@ -46,6 +60,7 @@ export function instanceView(row: InstanceRow, currentOperation: OperationRow | 
     current_operation: currentOperation ? operationView(currentOperation) : null,
     last_error: row.lastError,
     billing: { state: row.billingState as BillingState, grace_until: iso(row.graceUntil) },
+    health: healthView(health),
     created_at: iso(row.createdAt) as string,
     updated_at: iso(row.updatedAt) as string,
   };

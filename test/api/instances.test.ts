@@ -197,9 +197,24 @@ describe('GET /api/instances/:id and ?whmcs_service_id=', () => {
       current_operation: expect.objectContaining({ id: created.body.operation.id, type: 'provision' }),
       last_error: null,
       billing: { state: 'current', grace_until: null },
+      health: { status: 'unknown', consecutive_failures: 0, last_checked_at: null, last_ok_at: null },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
+  });
+
+  it('shows what the health sweep last recorded, in the instance and in the list', async () => {
+    const body = createBody();
+    const created = await signed(h.app, 'post', '/api/instances', body).expect(202);
+    const id = created.body.id as string;
+    await h.db.handle.sql`insert into instance_health (instance_id, status, consecutive_failures, episode, last_checked_at, last_ok_at, last_error)
+      values (${id}, 'unhealthy', 4, 1, '2026-11-29T20:05:00Z', '2026-11-29T19:45:00Z', 'timed out after 5 s')`;
+    const health = { status: 'unhealthy', consecutive_failures: 4, last_checked_at: '2026-11-29T20:05:00.000Z', last_ok_at: '2026-11-29T19:45:00.000Z' };
+
+    const res = await signed(h.app, 'get', `/api/instances/${id}`).expect(200);
+    expect(res.body.health).toEqual(health);
+    const listed = await signed(h.app, 'get', `/api/instances?whmcs_service_id=${body.whmcs_service_id}`).expect(200);
+    expect(listed.body.instances[0].health).toEqual(health);
   });
 
   it('shows no current operation and no server before the worker wrote any', async () => {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { HEALTH_MONITOR } from '../../workflows/fleet-types';
 import { instanceWorkflowId } from '../../workflows/ids';
 import { createBody, rowCounts, setStatus, signed, startHarness, type Harness } from './support';
 
@@ -197,6 +199,20 @@ describe('GET /api/instances/:id/operations[/:op_id]', () => {
     ]);
     const one = await signed(h.app, 'get', `/api/instances/${id}/operations/${suspend.body.operation.id}`).expect(200);
     expect(one.body).toMatchObject({ id: suspend.body.operation.id, status: 'rejected', error: expect.stringContaining('not allowed') });
+  });
+
+  it('names who asked for each operation, the health monitor included', async () => {
+    const id = await runningInstance();
+    await signed(h.app, 'post', `/api/instances/${id}/reboot`).expect(202);
+    // What the worker records for an automatic reboot it queued through the entity.
+    await h.db.handle.sql`insert into operations (id, instance_id, seq, type, status, workflow_id, requested_by, args)
+      values (${randomUUID()}, ${id}, 3, 'reboot', 'queued', ${`instance-${id}/reboot-3`}, ${HEALTH_MONITOR}, ${JSON.stringify({ reason: 'health: 10 checks failed in a row' })}::jsonb)`;
+    const list = await signed(h.app, 'get', `/api/instances/${id}/operations`).expect(200);
+    expect(list.body.operations.map((o: { seq: number; requested_by: string }) => [o.seq, o.requested_by])).toEqual([
+      [1, 'whmcs:billing-1'],
+      [2, 'whmcs:billing-1'],
+      [3, 'health-monitor'],
+    ]);
   });
 
   it("answers 404 for an unknown instance or another instance's operation", async () => {
