@@ -30,7 +30,8 @@ export async function deliverHealthChanges(deps: Pick<ActivityDeps, 'db'>): Prom
   let delivered = 0;
   await mapBounded(rows, SIGNALS_IN_FLIGHT, async (row) => {
     const handle = client.workflow.getHandle(instanceWorkflowId(row.instanceId));
-    delivered += await deliverInOrder(deps.db, row.instanceId, row.pending as HealthChange[], (change) => handle.signal(healthChangedSignal, change));
+    const sent = await deliverInOrder(deps.db, row.instanceId, row.pending as HealthChange[], (change) => handle.signal(healthChangedSignal, change));
+    delivered += sent; // not `delivered += await …`: that reads the total before the await, and rows run side by side
     heartbeat({ delivered });
   });
   return { delivered };
