@@ -62,11 +62,19 @@ async function startServer(deps: PowerDeps, input: ServerInput): Promise<'alread
   return 'started';
 }
 
-/** Soft reboot; a hard reset if the server is not running again in time. */
-async function rebootServer(deps: PowerDeps, input: ServerInput & { softTimeoutMs: number }): Promise<'rebooted' | 'reset'> {
+/**
+ * Soft reboot; a hard reset if the server is not running again in time. A server that is off is
+ * powered on instead: Hetzner's reboot is an ACPI request the guest must answer, and an off server
+ * has no guest to answer it (a drift repair queues a reboot for a server found off).
+ */
+async function rebootServer(deps: PowerDeps, input: ServerInput & { softTimeoutMs: number }): Promise<'rebooted' | 'reset' | 'powered on'> {
   const what = `reboot server ${input.serverId} of instance ${input.instance.instanceId}`;
   const server = await requireServer(deps, input.instance, input.serverId);
   const previous = previousHeartbeat<WaitProgress>();
+  if (server.status === 'off' || previous?.step === 'poweron') {
+    await startServer(deps, input);
+    return 'powered on';
+  }
   if (previous?.step !== 'reset') {
     const reboot = await powerOnce(deps, what, server.id, 'reboot');
     await waitForAction(deps, what, reboot.actionId!, reboot);
