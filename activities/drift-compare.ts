@@ -23,6 +23,11 @@ export interface CompareInput {
 /** States at rest whose server and record Hostflow vouches for. */
 const COMPARED_STATES = new Set(['running', 'suspended']);
 
+/** Compared this sweep: at rest, no operation in flight. The findings of the others are neither
+ * made nor closed (an instance in `attention` over a vanished server is still missing it). */
+export const isCompared = (instance: { status: string; currentOperationId: string | null }): boolean =>
+  COMPARED_STATES.has(instance.status) && instance.currentOperationId === null;
+
 export function compareDrift(input: CompareInput): Observed[] {
   const { inventory } = input;
   const serversById = new Map(inventory.servers.map((s) => [s.id, s]));
@@ -31,7 +36,7 @@ export function compareDrift(input: CompareInput): Observed[] {
   const live = new Set(inventory.instances.map((i) => i.id));
   const findings: Observed[] = [];
   for (const instance of inventory.instances) {
-    if (!COMPARED_STATES.has(instance.status) || instance.currentOperationId !== null) continue;
+    if (!isCompared(instance)) continue;
     const server = (instance.serverId !== null ? serversById.get(instance.serverId) : undefined) ?? serversByInstance.get(instance.id)?.[0];
     findings.push(...serverFindings(instance, server, input.rules));
     findings.push(...dnsFindings(instance, recordsByInstance.get(instance.id) ?? [], input.domain));

@@ -29,6 +29,8 @@ export interface SweepRecord {
   toOpen: Observed[];
   /** Everything the sweep saw (acted on or not): these episodes stay open. */
   seen: Observed[];
+  /** Live instances the sweep did not compare (attention, an operation in flight): their episodes stay open too. */
+  notCompared?: string[];
 }
 
 export interface SweepOutcome {
@@ -46,7 +48,13 @@ export async function recordSweep(db: Database, record: SweepRecord): Promise<Sw
     await tx
       .update(driftFindings)
       .set({ resolvedAt: sql`now()`, details: sql`${driftFindings.details} || jsonb_build_object('resolvedBySweepId', ${record.sweepId}::text)` })
-      .where(and(isNull(driftFindings.resolvedAt), sql`not (${driftFindings.key} in (select jsonb_array_elements_text(${JSON.stringify(record.seen.map((f) => f.key))}::jsonb)))`));
+      .where(
+        and(
+          isNull(driftFindings.resolvedAt),
+          sql`not (${driftFindings.key} in (select jsonb_array_elements_text(${JSON.stringify(record.seen.map((f) => f.key))}::jsonb)))`,
+          sql`(${driftFindings.instanceId} is null or not (${driftFindings.instanceId} in (select jsonb_array_elements_text(${JSON.stringify(record.notCompared ?? [])}::jsonb))))`,
+        ),
+      );
     const resolved = await tx
       .select({ id: driftFindings.id, details: driftFindings.details })
       .from(driftFindings)

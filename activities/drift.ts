@@ -4,7 +4,7 @@
 // first. The payload stays small: findings and counts, never a provider listing.
 import type { DriftFinding, DriftScan, FleetActivities } from '../workflows/fleet-types';
 import type { ActivityDeps } from './deps';
-import { compareDrift } from './drift-compare';
+import { compareDrift, isCompared } from './drift-compare';
 import { repairDnsRecord } from './drift-dns-repair';
 import { readOpenEpisodes, recordSweep } from './drift-episodes';
 import { takeInventory } from './drift-inventory';
@@ -26,7 +26,8 @@ async function findDrift(deps: DriftDeps, input: { sweepId: string }): Promise<D
   const observed = compareDrift({ inventory, rules: deps.fleet, domain: deps.domain, now: new Date() });
   const openEpisodes = await readOpenEpisodes(deps.db);
   const { findings, toOpen, truncated } = selectFindings(observed, openEpisodes, input.sweepId, deps.fleet.maxFindingsPerSweep);
-  const outcome = await recordSweep(deps.db, { sweepId: input.sweepId, toOpen, seen: observed });
+  const notCompared = inventory.instances.filter((i) => !isCompared(i)).map((i) => i.id);
+  const outcome = await recordSweep(deps.db, { sweepId: input.sweepId, toOpen, seen: observed, notCompared });
   return {
     findings: findings.map((f) => ({ ...f, episodeId: episodeOf(outcome.openEpisodes, f.key) })),
     resolved: outcome.resolved,

@@ -58,8 +58,9 @@ export class Monitoring {
         event: { kind: 'health.reboot_requested', message: reboot ? `automatic reboot requested: ${reason}` : `automatic reboot not requested (instance is ${status}): ${reason}`, data: details },
         ...(reboot
           ? {
-              alert: { key: `health-reboot:${instanceId}:${change.episode}`, kind: 'health_reboot', severity: 'warning', title: `${subdomain} is being rebooted by the health monitor`, instanceId, subdomain, details },
-              request: { type: 'reboot', args: { reason }, requestedBy: HEALTH_MONITOR, reservationKey: `health:${change.episode}` },
+              alert: { key: `${instanceId}:${change.key}`, kind: 'health_reboot', severity: 'warning', title: `${subdomain} is being rebooted by the health monitor`, instanceId, subdomain, details },
+              // Keyed by the change: a second automatic reboot of the episode (HEALTH_MAX_AUTO_REBOOTS > 1) is its own.
+              request: { type: 'reboot', args: { reason }, requestedBy: HEALTH_MONITOR, reservationKey: change.key },
             }
           : {}),
       });

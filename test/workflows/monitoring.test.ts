@@ -63,7 +63,7 @@ describe('health changes', () => {
     await instance.handle.signal(healthChangedSignal, change('reboot_due', 1, 10));
     await untilEvent(instance, 'health.reboot_requested');
     const reserved = await eventually(async () => instance.calls().find((c) => c.activity === 'reserveOperation'), 'the reboot reserved');
-    expect(reserved.input).toMatchObject({ type: 'reboot', requestedBy: 'health-monitor', reservationKey: 'health:1' });
+    expect(reserved.input).toMatchObject({ type: 'reboot', requestedBy: 'health-monitor', reservationKey: 'health:1:reboot_due' });
     await instance.untilState(() => instance.providerCalls().includes('rebootServer'), 'the reboot ran');
     await instance.untilSettled('running');
     await instance.handle.signal(healthChangedSignal, change('recovered', 1, 11));
@@ -71,7 +71,7 @@ describe('health changes', () => {
     const alerts = await untilAlerts(instance.id, 3);
     expect(alerts.map((a) => [a.kind, a.severity, a.key])).toEqual([
       ['unhealthy', 'critical', `unhealthy:${instance.id}:1`],
-      ['health_reboot', 'warning', `health-reboot:${instance.id}:1`],
+      ['health_reboot', 'warning', `${instance.id}:health:1:reboot_due`],
       ['unhealthy', 'resolved', `unhealthy:${instance.id}:1:resolved`],
     ]);
     await eventually(async () => ((await healthAttribute(instance)) === 'healthy' ? true : undefined), 'Health=healthy');
