@@ -42,6 +42,10 @@ export const fleetEnvShape = {
   DRIFT_ORPHAN_GRACE: duration.default(86_400_000),
   ALERT_WEBHOOK_URL: httpUrl.optional(),
   ALERT_EMAIL: z.email().optional(),
+  // off: the worker leaves the sweep schedules alone at start. For test stacks (they start sweeps
+  // directly, and the schedules' ids are one per namespace) and for deployments that keep them
+  // with `npm run schedules` instead.
+  FLEET_SCHEDULES: z.enum(['on', 'off']).default('on'),
 };
 
 type FleetEnv = z.output<z.ZodObject<typeof fleetEnvShape>>;
@@ -50,6 +54,8 @@ export interface FleetConfig {
   /** How often the schedules start a sweep. */
   healthSweepIntervalMs: number;
   driftSweepIntervalMs: number;
+  /** FLEET_SCHEDULES=on (the default): every worker creates or updates the schedules at start (workers/schedules.ts). */
+  schedules: boolean;
   settings: FleetSettings;
   alerts: AlertSettings;
 }
@@ -63,6 +69,7 @@ export function fleetConfig(e: FleetEnv): FleetConfig {
   return {
     healthSweepIntervalMs: e.HEALTH_SWEEP_INTERVAL,
     driftSweepIntervalMs: e.DRIFT_SWEEP_INTERVAL,
+    schedules: e.FLEET_SCHEDULES === 'on',
     settings: {
       healthUrlTemplate: e.HEALTH_URL_TEMPLATE,
       checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT,

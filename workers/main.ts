@@ -3,13 +3,15 @@
 // environment) and Postgres (DATABASE_URL), and runs until SIGINT/SIGTERM, which the SDK turns
 // into a graceful shutdown.
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import { hostflowDataConverter } from '../config/data-converter';
-import { loadWorkerConfig } from '../config/worker-config';
-import { temporalTarget } from '../config/temporal';
+import { loadWorkerConfig, type WorkerConfig } from '../config/worker-config';
+import { connectClient, temporalTarget, type TemporalTarget } from '../config/temporal';
 import { openDatabase } from '../schema/db';
 import { buildActivityDeps } from './activity-deps';
 import { createWorkerLogger, WorkerLogger } from './logging';
 import { workerMetricsAddress, workerRuntimeOptions } from './metrics';
+import { ensureSchedules, formatInterval } from './schedules';
 import { createHostflowWorker } from './worker';
 import { serveWorkerHealth, workerHealthAddress, workerIdentity } from './health';
 import { startWorkerTracing } from './tracing-start';
@@ -48,6 +50,8 @@ async function main(): Promise<void> {
     // Liveness/readiness for an orchestrator (WORKER_HEALTH_ADDRESS; off by default).
     const health = healthAddress ? await serveWorkerHealth(worker, connection, healthAddress) : undefined;
     log.info({ identity, health: health ? `${health.url}/livez, ${health.url}/readyz` : 'off' }, 'worker identity');
+    // The sweeps' schedules follow this worker's settings (FLEET_SCHEDULES=off leaves them alone).
+    if (config.fleet.schedules) await keepSweepSchedules(target, config, log);
     try {
       await worker.run();
     } finally {
@@ -57,6 +61,22 @@ async function main(): Promise<void> {
     await connection.close();
     await database.close();
     await tracing?.shutdown();
+  }
+}
+
+/** Never stops the worker: lifecycle work matters more than a schedule, and the log says how to fix it. */
+async function keepSweepSchedules(target: TemporalTarget, config: WorkerConfig, log: Logger): Promise<void> {
+  try {
+    // A Client needs a connection of @temporalio/client's own, not the worker's NativeConnection.
+    const client = await connectClient(target, hostflowDataConverter(config.payloadEncryption));
+    try {
+      const outcomes = await ensureSchedules(client, { taskQueue: config.taskQueue, healthIntervalMs: config.fleet.healthSweepIntervalMs, driftIntervalMs: config.fleet.driftSweepIntervalMs });
+      log.info({ schedules: outcomes.map((o) => `${o.outcome} ${o.scheduleId} (every ${formatInterval(o.intervalMs)})`) }, 'sweep schedules kept');
+    } finally {
+      await client.connection.close();
+    }
+  } catch (error) {
+    log.error({ err: error }, 'could not create or update the sweep schedules: health and drift sweeps will not start on their own until `npm run schedules` succeeds (FLEET_SCHEDULES=off if you keep them yourself)');
   }
 }
 

@@ -23,6 +23,7 @@ import { runMigrations } from '../../schema/migrate';
 import { createThrowawayDatabase } from '../../schema/throwaway-database';
 import { sandboxProviderEnv, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { buildActivityDeps } from '../../workers/activity-deps';
+import { ensureSchedules } from '../../workers/schedules';
 import { createHostflowWorker } from '../../workers/worker';
 import { replicaCount, startApiReplicas, startWorkerReplicas, type WorkerReplicas } from './replicas';
 
@@ -57,6 +58,10 @@ export interface StackOptions {
   /** A migrated database of the file's own (on DATABASE_URL's server; without one, the run's):
    * the fleet sweeps read every instance, so they must not see or signal other files' instances. */
   ownDatabase?: boolean;
+  /** true: the worker keeps the sweep schedules at start, as in production (FLEET_SCHEDULES=on).
+   * Default off: tests start sweeps directly, and the schedules' ids are one per namespace, so a
+   * test that turns them on takes a namespace of its own. */
+  schedules?: boolean;
 }
 
 export interface BillingCall {
@@ -141,6 +146,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     STRIPE_WEBHOOK_SECRETS: TEST_STRIPE_SECRET,
     API_URL: apiUrl,
     PROVISION_READY_TIMEOUT: options.readyTimeout ?? '30s',
+    // The fleet sweeps check the sandbox's VMs and alert to its receiver (sandbox.state().alerts).
+    HEALTH_URL_TEMPLATE: sandbox.healthUrlTemplate,
+    ALERT_WEBHOOK_URL: sandbox.alertWebhookUrl,
+    FLEET_SCHEDULES: options.schedules ? 'on' : 'off',
     LOG_LEVEL: 'silent',
     ...(options.payloadEncryption
       ? { PAYLOAD_ENCRYPTION_KEYS: options.payloadEncryption.keys, PAYLOAD_ENCRYPTION_ACTIVE_KEY: options.payloadEncryption.activeKey }
@@ -193,6 +202,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       workflowBundle: { codePath: env('HOSTFLOW_TEST_WORKFLOW_BUNDLE') },
     });
     worker = { worker: w, running: w.run(), connection: workerConnection };
+    // What workers/main.ts does at start (the replicas above run it themselves).
+    if (workerConfig.fleet.schedules) {
+      await ensureSchedules(client, { taskQueue, healthIntervalMs: workerConfig.fleet.healthSweepIntervalMs, driftIntervalMs: workerConfig.fleet.driftSweepIntervalMs });
+    }
   };
   const stopWorker = async () => {
     await workerReplicas?.stop();
