@@ -49,7 +49,8 @@ describe('replaying recorded histories', () => {
       const data = r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
       return (JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { revision?: number }).revision ?? 1;
     };
-    const children = histories.filter((r) => !entities.includes(r));
+    // Operation children (`…--instance--<op>-<n>--…`); the sweeps and alerts take no revision.
+    const children = histories.filter((r) => /--instance--[a-z_]+-\d+--[0-9a-f]+\.json$/.test(r.workflowId));
     const expected = { 'before-patch': { patched: false, revision: 1 }, 'revision-2': { patched: true, revision: 2 }, current: { patched: true, revision: 3 } };
     for (const [name, { patched, revision }] of Object.entries(expected)) {
       const ofGeneration = entities.filter((r) => generation(r) === name);
@@ -57,6 +58,34 @@ describe('replaying recorded histories', () => {
       expect(new Set(ofGeneration.map(patchedRun))).toEqual(new Set([patched]));
       expect(new Set(children.filter((r) => generation(r) === name).map(revisionOf))).toEqual(new Set([revision]));
     }
+  });
+
+  it('holds day two: health changes, a drift notice ending in attention and a skip, the alerts they raised, one sweep of each kind', () => {
+    const histories = recorded();
+    const typeOf = (r: (typeof histories)[number]) => r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+    const signals = (r: (typeof histories)[number]) => (r.history.events ?? []).map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
+    const patches = (r: (typeof histories)[number]) =>
+      (r.history.events ?? []).flatMap((e) => {
+        const data = e.markerRecordedEventAttributes?.markerName === 'core_patch' ? e.markerRecordedEventAttributes.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+        return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+      });
+    const alertChildren = (r: (typeof histories)[number]) =>
+      (r.history.events ?? []).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name === 'alertWorkflow').length;
+    const entities = histories.filter((r) => typeOf(r) === 'instanceWorkflow');
+
+    const health = entities.filter((r) => r.workflowId.startsWith('health-changes--'));
+    expect(health).toHaveLength(1);
+    expect(signals(health[0]!).filter((name) => name === 'healthChanged').length).toBeGreaterThanOrEqual(3);
+    expect(alertChildren(health[0]!)).toBeGreaterThanOrEqual(3);
+    expect(histories.some((r) => /^health-changes--instance--reboot-\d+--/.test(r.workflowId))).toBe(true);
+
+    const drift = entities.filter((r) => r.workflowId.startsWith('drift-attention-skip--'));
+    expect(drift).toHaveLength(1);
+    expect(signals(drift[0]!)).toEqual(expect.arrayContaining(['driftFound', 'skip']));
+    expect(patches(drift[0]!)).toContain('operator-alerts');
+    expect(alertChildren(drift[0]!)).toBeGreaterThanOrEqual(2);
+
+    for (const type of ['healthSweepWorkflow', 'driftSweepWorkflow', 'alertWorkflow']) expect(histories.filter((r) => typeOf(r) === type).length).toBeGreaterThanOrEqual(1);
   });
 
   it('replays every recorded history on the current workflow code', async () => {
