@@ -2,7 +2,8 @@
 //   Temporal dev server + Web UI (unless TEMPORAL_ADDRESS is set)
 //   embedded Postgres (PGlite, served on a local port) unless DATABASE_URL is set
 //   sandbox Hetzner/Cloudflare/SMTP + VM simulator unless real provider tokens are set
-//   migrations, then the worker and the API as their own processes (as in production).
+//   migrations, then the worker and the API as their own processes (as in production); the worker
+//   keeps the fleet sweeps' schedules (health every 5m, drift hourly) unless FLEET_SCHEDULES=off.
 //   With payload encryption on, the codec server first, and the dev Web UI pointed at it.
 // Ctrl-C stops everything it started, in reverse order.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -87,6 +88,9 @@ async function main(): Promise<void> {
       sandboxUrl = sandbox.httpUrl;
       // A real SMTP_URL, if set, still wins: e-mail can go out while the providers are sandboxed.
       Object.assign(env, { ...sandboxProviderEnv(sandbox), ...(env.SMTP_URL ? { SMTP_URL: env.SMTP_URL } : {}) });
+      // The health sweep checks the sandbox's VMs; alerts land in its receiver unless a real webhook is set.
+      env.HEALTH_URL_TEMPLATE ??= sandbox.healthUrlTemplate;
+      env.ALERT_WEBHOOK_URL ??= sandbox.alertWebhookUrl;
     }
     env.EMAIL_FROM ??= 'Hostflow <noreply@hostflow.test>';
     // Dev secrets only with sandbox providers: with a real one, decideStartMode demanded the operator's own.
@@ -118,7 +122,7 @@ async function main(): Promise<void> {
       say('');
       say('  *** SANDBOX PROVIDERS: no real server, DNS record or e-mail is created. ***');
       say('  *** Set HETZNER_API_TOKEN and CLOUDFLARE_API_TOKEN (see README) for real ones. ***');
-      say(`  Sandbox state  ${sandboxUrl}/__sandbox/state   (servers, DNS records, e-mails)`);
+      say(`  Sandbox state  ${sandboxUrl}/__sandbox/state   (servers, DNS records, e-mails, alerts)`);
       say(`  Sandbox SMTP   ${env.SMTP_URL}`);
     }
     // The one secret ever printed: generated for this sandbox (.data/dev-secrets.json), worthless
