@@ -16,7 +16,9 @@
 //   the sandbox's gateways; each entity's history length before and after (no signal unless its
 //   health changes).
 import * as http from 'node:http';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { countActions, fetchEvents, type ActionCounts } from './billable-actions';
@@ -61,6 +63,9 @@ export interface SweepSample {
   healthy: number;
   /** Gateway requests the responder saw during the run (each instance exactly once). */
   gatewayChecks: number;
+  /** CPU the sweep's worker process (all threads) and this process (the responder, mostly) used during the run. */
+  workerCpuSeconds: number | undefined;
+  responderCpuSeconds: number;
 }
 
 export interface FleetHealthSize {
@@ -77,6 +82,8 @@ export interface FleetHealthResult {
   gateways: string;
   database: string;
   checkConcurrency: number;
+  /** The machine's 1-minute load average when the figure started (2 cores shared with other work). */
+  loadAverage: number;
   sizes: FleetHealthSize[];
   drift: { instances: number; findings: number; actions: ActionCounts; heartbeats: number | undefined; billable: number; wallSeconds: number };
   idle: { instances: number; sweeps: number; historyBefore: number[]; historyAfter: number[]; changes: number; healthy: number; actionsPerDay: number };
@@ -87,6 +94,7 @@ const HEALTH_CHECK_CONCURRENCY = 50; // config/fleet.ts's default, which the wor
 
 export async function measureFleetHealth(h: Harness, options: FleetHealthOptions): Promise<FleetHealthResult> {
   const { log } = options;
+  const loadAverage = round(os.loadavg()[0]!, 1);
   const responder = await startResponder();
   const database = process.env.DATABASE_URL ? await createThrowawayDatabase(process.env.DATABASE_URL, 'bench') : undefined;
   // Embedded PGlite serves one database: the figure then shares the run's (and sweeps its instances too).
@@ -96,7 +104,8 @@ export async function measureFleetHealth(h: Harness, options: FleetHealthOptions
   const workers: ChildHandle[] = [];
   try {
     const fleetQueue = `bench-fleet-${randomUUID()}`;
-    workers.push(await h.startWorker('hostflow', { taskQueue: fleetQueue, env: { DATABASE_URL: databaseUrl, HEALTH_URL_TEMPLATE: `${responder.url}/vm/{ip}/healthz` } }));
+    const fleetWorker = await h.startWorker('hostflow', { taskQueue: fleetQueue, env: { DATABASE_URL: databaseUrl, HEALTH_URL_TEMPLATE: `${responder.url}/vm/{ip}/healthz` } });
+    workers.push(fleetWorker);
     const sizes: FleetHealthSize[] = [];
     let seeded = 0;
     for (const size of options.sizes) {
@@ -104,10 +113,10 @@ export async function measureFleetHealth(h: Harness, options: FleetHealthOptions
       seeded = size;
       const samples: SweepSample[] = [];
       for (let i = 0; i < options.repeats; i++) {
-        const sample = await runSweep(h, fleetQueue, responder);
+        const sample = await runSweep(h, fleetQueue, { responder, worker: fleetWorker });
         if (sample.gatewayChecks !== sample.checked) throw new Error(`sweep checked ${sample.checked} instances but the gateways saw ${sample.gatewayChecks} requests`);
         samples.push({ ...sample, instances: size });
-        log(`fleet health: ${size} instances, sweep ${i + 1}: ${sample.wallSeconds} s, ${sample.billable} actions (${sample.heartbeats ?? '?'} heartbeats)`);
+        log(`fleet health: ${size} instances, sweep ${i + 1}: ${sample.wallSeconds} s (worker CPU ${sample.workerCpuSeconds ?? '?'} s, responder ${sample.responderCpuSeconds} s), ${sample.billable} actions (${sample.heartbeats ?? '?'} heartbeats)`);
       }
       sizes.push({ instances: size, samples, wallSeconds: spread(samples.map((s) => s.wallSeconds)), checkSeconds: spread(samples.map((s) => s.checkSeconds)), billablePerSweep: spread(samples.map((s) => s.billable)), actionsPerDay: 0 });
     }
@@ -120,6 +129,7 @@ export async function measureFleetHealth(h: Harness, options: FleetHealthOptions
       gateways: `local responder (200 at once, ${responder.url})`,
       database: database ? 'a database of its own on DATABASE_URL' : 'the run\'s embedded PGlite (shared with the other figures)',
       checkConcurrency: HEALTH_CHECK_CONCURRENCY,
+      loadAverage,
       sizes,
       drift,
       idle: idle.result,
@@ -154,13 +164,18 @@ async function seedRunning(sql: postgres.Sql, from: number, to: number): Promise
   }
 }
 
-async function runSweep(h: Harness, taskQueue: string, responder?: Responder): Promise<Omit<SweepSample, 'instances'>> {
+async function runSweep(h: Harness, taskQueue: string, watch: { responder?: Responder; worker?: ChildHandle } = {}): Promise<Omit<SweepSample, 'instances'>> {
+  const { responder, worker } = watch;
   const heartbeatsBefore = await heartbeatsRecorded(h);
   const checksBefore = responder?.checks() ?? 0;
+  const workerCpuBefore = processCpuSeconds(worker?.process.pid);
+  const cpuBefore = process.cpuUsage();
   const began = nowMs();
   const handle = await h.client.workflow.start('healthSweepWorkflow', { taskQueue, workflowId: `health-sweep-bench-${randomUUID()}`, args: [] });
   const report = (await handle.result()) as { checked: number; healthy: number; changes: number };
   const wallSeconds = round((nowMs() - began) / 1000, 2);
+  const cpu = process.cpuUsage(cpuBefore);
+  const workerCpuAfter = processCpuSeconds(worker?.process.pid);
   const events = await fetchEvents(h.client, handle.workflowId);
   const heartbeats = await heartbeatDelta(h, heartbeatsBefore);
   const actions = countActions(events);
@@ -173,7 +188,21 @@ async function runSweep(h: Harness, taskQueue: string, responder?: Responder): P
     checked: report.checked,
     healthy: report.healthy,
     gatewayChecks: (responder?.checks() ?? 0) - checksBefore,
+    workerCpuSeconds: workerCpuBefore === undefined || workerCpuAfter === undefined ? undefined : round(workerCpuAfter - workerCpuBefore, 2),
+    responderCpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
   };
+}
+
+/** User + system CPU of a process, all threads (Linux /proc; undefined elsewhere). */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100 a second).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Provisions through the API, sweeps with the sandbox's gateways, compares the entities' histories. */
@@ -312,11 +341,13 @@ export function fleetHealthMarkdown(f: FleetHealthResult): string[] {
       'Actions per sweep = the history counted as above + heartbeats the dev server recorded (its RecordActivityTaskHeartbeat request counter before and after the run) + 1 for the schedule\'s start. ' +
       `Drift: one driftSweepWorkflow over the main stack's ${f.drift.instances} live instances (provisioned for real): ${f.drift.findings} findings, ${f.drift.actions.total} actions in its history, ${f.drift.heartbeats ?? '?'} heartbeats, ${f.drift.wallSeconds} s.`,
     '',
-    '| instances | sweep | start → result | check step | history actions | heartbeats | billable | checked |',
-    '|---|---|---|---|---|---|---|---|',
+    `Load average when it started: ${f.loadAverage} on ${os.cpus().length} cores (shared with other work).`,
+    '',
+    '| instances | sweep | start → result | check step | worker CPU | responder CPU | history actions | heartbeats | billable | checked |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of f.sizes) {
-    s.samples.forEach((x, k) => lines.push(`| ${thousands(s.instances)} | ${k + 1} | ${x.wallSeconds} s | ${x.checkSeconds} s | ${x.actions.total} | ${x.heartbeats ?? '—'} | ${x.billable} | ${x.checked} |`));
+    s.samples.forEach((x, k) => lines.push(`| ${thousands(s.instances)} | ${k + 1} | ${x.wallSeconds} s | ${x.checkSeconds} s | ${x.workerCpuSeconds ?? '—'} s | ${x.responderCpuSeconds} s | ${x.actions.total} | ${x.heartbeats ?? '—'} | ${x.billable} | ${x.checked} |`));
   }
   lines.push('');
   return lines;
