@@ -60,7 +60,7 @@ const apiEnvShape = {
 };
 
 /** Secrets only the worker reads (config/providers.ts, config/billing-webhook.ts). */
-const WORKER_ONLY_SECRETS = ['HETZNER_API_TOKEN', 'CLOUDFLARE_API_TOKEN', 'SMTP_URL', 'BILLING_WEBHOOK_SECRET'] as const;
+const WORKER_ONLY_SECRETS = ['HETZNER_API_TOKEN', 'CLOUDFLARE_API_TOKEN', 'SMTP_URL', 'BILLING_WEBHOOK_SECRET', 'ALERT_WEBHOOK_URL'] as const;
 
 /** The catalog as the API offers it; the firewall and snapshot settings are the worker's. */
 export type ApiCatalog = Omit<Catalog, 'sshAllowedCidrs' | 'snapshotRetention'>;

@@ -79,6 +79,8 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: cluster.address,
       TEMPORAL_NAMESPACE: cluster.namespace,
       TEMPORAL_TASK_QUEUE: `bench-startup-${suffix}`,
+      // Start time is the figure; creating the sweep schedules is a deploy concern, not measured here.
+      FLEET_SCHEDULES: 'off',
       EMAIL_FROM: 'Hostflow <bench@hostflow.test>',
       WHMCS_API_KEY: 'bench',
       WHMCS_HMAC_SECRET: 'bench-secret-0123456789abcdef',
