@@ -77,11 +77,11 @@ describe('buildDevServerArgs', () => {
 });
 
 describe('temporal-dev.yaml', () => {
-  it('loads, registers the six Keyword search attributes and keeps the db under .data/', () => {
+  it('loads, registers the seven Keyword search attributes and keeps the db under .data/', () => {
     const loaded = loadDevServerConfig();
     expect(loaded.searchAttributes).toEqual({
       InstanceId: 'Keyword', CustomerId: 'Keyword', Plan: 'Keyword',
-      Region: 'Keyword', InstanceStatus: 'Keyword', Operation: 'Keyword',
+      Region: 'Keyword', InstanceStatus: 'Keyword', Operation: 'Keyword', Health: 'Keyword',
     });
     expect(loaded.sqlite.file).toBe(path.resolve(__dirname, '..', '.data', 'temporal.sqlite'));
     expect(loaded.dynamicConfig).toMatchObject({
@@ -182,7 +182,7 @@ describe('a real dev server (random ports, in memory)', () => {
   it('lets infra/search-attributes.sh run twice on it, succeeding both times', async () => {
     for (let i = 0; i < 2; i++) {
       const { stdout } = await registerSearchAttributes(server.namespace);
-      expect(stdout.match(/^ok: /gm)).toHaveLength(6);
+      expect(stdout.match(/^ok: /gm)).toHaveLength(7);
     }
   });
 

@@ -64,7 +64,9 @@ setInterval(() => writeFileSync(out, JSON.stringify({ main: process.argv[1], mod
 function loadedModules(dir: string): Map<string, string[]> {
   const byMain = new Map<string, string[]>();
   for (const file of readdirSync(dir)) {
-    const { main, modules } = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { main: string; modules: string[] };
+    const { main, modules } = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { main?: string; modules: string[] };
+    // A helper process without a script (node -e, a worker's child) inherits NODE_OPTIONS too: not one of ours.
+    if (!main) continue;
     byMain.set(path.relative(path.resolve(__dirname, '..', '..'), main), modules);
   }
   return byMain;
