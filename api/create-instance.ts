@@ -7,14 +7,13 @@ import type { Plan } from '../config/catalog';
 import type { ApiConfig } from '../config/api-config';
 import type { Database } from '../schema/db';
 import { operations, type InstanceRow, type OperationRow } from '../schema/tables';
-import type { BillingSource } from '../workflows/billing-types';
 import type { InstanceWorkflowInput, OperationRequest } from '../workflows/domain';
 import { replayRefusal } from './auth/signature';
 import type { PendingNonce } from './auth/replay-store';
 import { pgErrorCode, UNIQUE_VIOLATION } from './db-errors';
 import { ApiError } from './errors';
 import { assertSameRequest, requestHash } from './idempotency';
-import { writeInstanceOnce, type WriteOutcome } from './instance-write';
+import { writeInstanceOnce, type BillingReference, type InstanceOrder, type WriteOutcome } from './instance-write';
 import { findInstanceByReference } from './read-model';
 import type { CreateInstanceBody } from './schemas';
 import type { TemporalGateway } from './temporal-gateway';
@@ -29,25 +28,7 @@ export interface CreateContext {
   nonce?: PendingNonce;
 }
 
-/** Who bills the instance, and its service / subscription id there: one instance per reference. */
-export interface BillingReference {
-  source: BillingSource;
-  ref: string;
-}
-
-/** An instance to create, whichever billing system ordered it (WHMCS body, Paddle or Stripe event). */
-export interface InstanceOrder {
-  reference: BillingReference;
-  /** WHMCS orders only (their routes and fields stay as they were). */
-  whmcs?: { serviceId: number; clientId: number };
-  /** The billing system's customer id (Paddle ctm_…, Stripe cus_…). */
-  customer?: string;
-  email: string;
-  plan: string;
-  region: string;
-  subdomain: string;
-  sshKeys: string[];
-}
+export type { BillingReference, InstanceOrder } from './instance-write';
 
 export interface Created {
   instance: InstanceRow;

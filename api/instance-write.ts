@@ -9,19 +9,32 @@ import { getTableColumns, type Table } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { PendingNonce } from './auth/replay-store';
 import type { Database } from '../schema/db';
+import type { BillingSource } from '../workflows/billing-types';
 import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
 import { provisionWorkflowId } from '../workflows/ids';
 
-/** What one create asks the read model for. */
-export interface InstanceWrite {
-  reference: { source: string; ref: string };
+/** Who bills the instance, and its service / subscription id there: one instance per reference. */
+export interface BillingReference {
+  source: BillingSource;
+  ref: string;
+}
+
+/** An instance to create, whichever billing system ordered it (WHMCS body, Paddle or Stripe event). */
+export interface InstanceOrder {
+  reference: BillingReference;
+  /** WHMCS orders only (their routes and fields stay as they were). */
   whmcs?: { serviceId: number; clientId: number };
+  /** The billing system's customer id (Paddle ctm_…, Stripe cus_…). */
   customer?: string;
   email: string;
   plan: string;
   region: string;
   subdomain: string;
   sshKeys: string[];
+}
+
+/** What one create asks the read model for: the order, and the request it came in. */
+export interface InstanceWrite extends InstanceOrder {
   idempotencyKey: string | undefined;
   requestHash: string;
   requestedBy: string;

@@ -85,3 +85,6 @@ export function fleetConfig(e: FleetEnv): FleetConfig {
     alerts: { webhookUrl: e.ALERT_WEBHOOK_URL, email: e.ALERT_EMAIL },
   };
 }
+
+/** The settings with nothing set: what a worker runs with by default (tests start from it too). */
+export const DEFAULT_FLEET_SETTINGS: FleetSettings = fleetConfig(z.object(fleetEnvShape).parse({})).settings;

@@ -6,6 +6,7 @@ import { activitiesFor } from './activity-proxies';
 import type { OperationRequest } from './domain';
 import type { InstanceState } from './instance-state';
 import type { ReadModelWriter } from './read-model';
+import { reserveAndQueue } from './reserved-requests';
 
 /** Wait for `ready`, or until the grace deadline (one timer, only while a grace period runs). */
 export async function waitUntilReadyOrDeadline(state: InstanceState, ready: () => boolean): Promise<void> {
@@ -17,7 +18,7 @@ export async function waitUntilReadyOrDeadline(state: InstanceState, ready: () =
 
 /** Work through what billing signals and the deadline left: record, e-mail, and queue through `accept` (the entity's own door for requests). */
 export async function handleBillingWork(state: InstanceState, readModel: ReadModelWriter, accept: (request: OperationRequest) => void): Promise<boolean> {
-  const { dbWrite, dedupedNotice } = activitiesFor(state.timings);
+  const { dedupedNotice } = activitiesFor(state.timings);
   let changed = false;
   for (let work = state.billingWork.shift(); work; work = state.billingWork.shift()) {
     changed = true;
@@ -27,12 +28,7 @@ export async function handleBillingWork(state: InstanceState, readModel: ReadMod
         { instanceId: state.instance.instanceId, operationId: work.email.key, kind: work.email.kind },
       ]);
     }
-    for (const request of work.requests) {
-      const { operationId, seq } = await dbWrite.reserveOperation.executeWithOptions({ summary: `queue ${request.type} (${request.requestedBy})` }, [
-        { instanceId: state.instance.instanceId, type: request.type, args: request.args, requestedBy: request.requestedBy, reservationKey: request.reservationKey },
-      ]);
-      accept({ operationId, type: request.type, seq, args: request.args, requestedBy: request.requestedBy });
-    }
+    for (const request of work.requests) await reserveAndQueue(state, request, accept);
   }
   return changed;
 }

@@ -51,6 +51,15 @@ export interface OperationRequest {
   requestedBy: string;
 }
 
+/** An operation the entity asks for itself (billing, a monitor), reserved in the read model before it is queued. */
+export interface ReservedRequest {
+  type: OperationType;
+  args: OperationArgs;
+  requestedBy: string;
+  /** Unique per reservation of the entity (an event id, a grace deadline, a health change's key). */
+  reservationKey: string;
+}
+
 /** Where the instance's resources are; the provider ids are not secrets. */
 export interface Resources {
   serverId?: number;

@@ -2,15 +2,10 @@
 // rule is unit-tested without a server. The entity keeps the one deadline this computes as a
 // durable timer and runs the operations it asks for through its own queue.
 import type { BillingEvent, BillingPolicy, BillingView, GraceChange } from './billing-types';
-import type { OperationArgs } from './domain';
+import type { ReservedRequest } from './domain';
 
 /** An operation billing asks the entity to queue; `reservationKey` makes its reservation idempotent. */
-export interface BillingRequest {
-  type: 'suspend' | 'unsuspend' | 'terminate';
-  args: OperationArgs;
-  requestedBy: string;
-  reservationKey: string;
-}
+export type BillingRequest = ReservedRequest & { type: 'suspend' | 'unsuspend' | 'terminate' };
 
 /** What one billing change means: what to record, tell the customer and queue. */
 export interface BillingWork {

@@ -1,17 +1,12 @@
 // The entity's side of day two, as a plain class like Dunning: what a health change or a drift
 // notice means for this instance — the audit event, the alert, the Health search attribute, and
 // the operation to queue (through the entity's own queue, never around it). No Temporal calls.
-import type { OperationArgs } from './domain';
+import type { ReservedRequest } from './domain';
 import { DRIFT_MONITOR, HEALTH_MONITOR, type Alert, type DriftNotice, type HealthChange, type HealthStatus } from './fleet-types';
 import type { InstanceStatus } from './statuses';
 
-/** An operation a monitor asks for, reserved in the read model like billing's (billing-desk.ts). */
-export interface MonitorRequest {
-  type: 'reboot';
-  args: OperationArgs;
-  requestedBy: string;
-  reservationKey: string;
-}
+/** An operation a monitor asks for, reserved and queued like billing's (reserved-requests.ts). */
+export type MonitorRequest = ReservedRequest & { type: 'reboot' };
 
 /** What one health change or drift notice means; the loop records, alerts and queues it. */
 export interface MonitorWork {

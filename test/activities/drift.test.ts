@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { CloudflareDns } from '../../activities/cloudflare-client';
 import type { FleetSettings } from '../../activities/deps';
+import { DEFAULT_FLEET_SETTINGS } from '../../config/fleet';
 import { ownershipComment } from '../../activities/dns-ownership';
 import { createDriftActivities } from '../../activities/drift';
 import { HetznerClient } from '../../activities/hetzner-client';
@@ -13,13 +14,13 @@ import type { Sandbox } from '../../sandbox';
 import { driftFindings, instances } from '../../schema/tables';
 import type { DriftFinding, DriftScan } from '../../workflows/fleet-types';
 import { CLOUDFLARE_TOKEN, HETZNER_TOKEN, raw, testSandbox, waitFor } from '../sandbox/helpers';
-import { ownDatabase, type OwnDatabase } from './own-database';
+import { startTestDatabase, type TestDatabase } from '../api/support';
 
-let database: OwnDatabase;
+let database: TestDatabase;
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  [database, sandbox] = await Promise.all([ownDatabase(), testSandbox({ vmMode: 'never' })]);
+  [database, sandbox] = await Promise.all([startTestDatabase(), testSandbox({ vmMode: 'never' })]);
 });
 beforeEach(async () => {
   sandbox.reset();
@@ -30,18 +31,7 @@ afterAll(async () => {
 });
 
 const HOUR = 3600_000;
-const FLEET: FleetSettings = {
-  healthUrlTemplate: 'https://{fqdn}/healthz',
-  checkTimeoutMs: 300,
-  checkConcurrency: 5,
-  unhealthyAfter: 3,
-  rebootAfter: 10,
-  maxAutoReboots: 1,
-  repairPower: false,
-  deleteOrphans: false,
-  orphanGraceMs: 24 * HOUR,
-  maxFindingsPerSweep: 100,
-};
+const FLEET: FleetSettings = { ...DEFAULT_FLEET_SETTINGS, healthUrlTemplate: 'https://{fqdn}/healthz', checkTimeoutMs: 300, checkConcurrency: 5 };
 
 function drift(fleet: Partial<FleetSettings> = {}) {
   return createDriftActivities({

@@ -11,15 +11,15 @@ import type { HetznerClient } from '../../activities/hetzner-client';
 import { instanceHealth, instances } from '../../schema/tables';
 import type { HealthChange } from '../../workflows/fleet-types';
 import { INSTANCE_WORKFLOW_TYPE, instanceWorkflowId } from '../../workflows/ids';
-import { ownDatabase, type OwnDatabase } from './own-database';
+import { startTestDatabase, type TestDatabase } from '../api/support';
 
-let database: OwnDatabase;
+let database: TestDatabase;
 let connection: Connection;
 let client: Client;
 const started: WorkflowHandle[] = [];
 
 beforeAll(async () => {
-  database = await ownDatabase();
+  database = await startTestDatabase();
   connection = await Connection.connect({ address: process.env.HOSTFLOW_TEST_TEMPORAL_ADDRESS! });
   client = new Client({ connection, namespace: process.env.HOSTFLOW_TEST_NAMESPACE! });
 });

@@ -4,6 +4,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq, inArray } from 'drizzle-orm';
 import type { FleetSettings } from '../../activities/deps';
+import { DEFAULT_FLEET_SETTINGS } from '../../config/fleet';
 import { createFleetHealthActivities } from '../../activities/fleet-health';
 import { HetznerClient } from '../../activities/hetzner-client';
 import type { Sandbox } from '../../sandbox';
@@ -11,16 +12,16 @@ import { instanceHealth, instances } from '../../schema/tables';
 import type { HealthChange, HealthSweepReport } from '../../workflows/fleet-types';
 import { HETZNER_TOKEN, raw, testSandbox, waitFor } from '../sandbox/helpers';
 import { startFakeGateways, type FakeGateways, type GatewayMode } from './fake-gateways';
-import { ownDatabase, type OwnDatabase } from './own-database';
+import { startTestDatabase, type TestDatabase } from '../api/support';
 
-let database: OwnDatabase;
+let database: TestDatabase;
 let sandbox: Sandbox;
 let gateways: FakeGateways;
 /** Server ids the sweep asked Hetzner about, in order. */
 let asked: number[];
 
 beforeAll(async () => {
-  [database, sandbox, gateways] = await Promise.all([ownDatabase(), testSandbox(), startFakeGateways()]);
+  [database, sandbox, gateways] = await Promise.all([startTestDatabase(), testSandbox(), startFakeGateways()]);
 });
 beforeEach(async () => {
   asked = [];
@@ -31,18 +32,7 @@ afterAll(async () => {
   await Promise.all([database?.stop(), sandbox?.close(), gateways?.close()]);
 });
 
-const FLEET: FleetSettings = {
-  healthUrlTemplate: 'http://{ip}/{subdomain}/healthz',
-  checkTimeoutMs: 300,
-  checkConcurrency: 5,
-  unhealthyAfter: 3,
-  rebootAfter: 10,
-  maxAutoReboots: 1,
-  repairPower: false,
-  deleteOrphans: false,
-  orphanGraceMs: 86_400_000,
-  maxFindingsPerSweep: 100,
-};
+const FLEET: FleetSettings = { ...DEFAULT_FLEET_SETTINGS, healthUrlTemplate: 'http://{ip}/{subdomain}/healthz', checkTimeoutMs: 300, checkConcurrency: 5 };
 
 function activities(fleet: Partial<FleetSettings> = {}) {
   const real = new HetznerClient({ token: HETZNER_TOKEN, url: sandbox.hetznerUrl });
