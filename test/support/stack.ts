@@ -19,8 +19,7 @@ import { loadWorkerConfig, type WorkerConfig } from '../../config/worker-config'
 import { payloadEncryptionEnv } from '../../config/payload-encryption';
 import { signRequest, verifyV2WithSecret } from '../../config/request-signing';
 import { openDatabase, type DatabaseHandle } from '../../schema/db';
-import { runMigrations } from '../../schema/migrate';
-import { createThrowawayDatabase } from '../../schema/throwaway-database';
+import { startTestDatabase } from '../api/support';
 import { sandboxProviderEnv, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { buildActivityDeps } from '../../workers/activity-deps';
 import { ensureSchedules } from '../../workers/schedules';
@@ -55,7 +54,7 @@ export interface StackOptions {
   /** Payload encryption (PAYLOAD_ENCRYPTION_KEYS and _ACTIVE_KEY). Default: this process's own
    * settings, so `PAYLOAD_ENCRYPTION_KEYS=… npx jest <folder>` runs any suite encrypted. */
   payloadEncryption?: { keys: string; activeKey: string };
-  /** A migrated database of the file's own (on DATABASE_URL's server; without one, the run's):
+  /** A migrated database of the file's own (on DATABASE_URL's server; without one, an embedded one):
    * the fleet sweeps read every instance, so they must not see or signal other files' instances. */
   ownDatabase?: boolean;
   /** true: the worker keeps the sweep schedules at start, as in production (FLEET_SCHEDULES=on).
@@ -130,8 +129,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The API's port must be known before the config (the VPS calls it back), so listen first.
   const apiServer = await listen(express());
   const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
-  const own = options.ownDatabase && process.env.DATABASE_URL ? await createThrowawayDatabase(process.env.DATABASE_URL, 'test') : undefined;
-  if (own) await runMigrations(own.url);
+  // A throwaway database on DATABASE_URL's server, or (a newcomer's run, no DATABASE_URL) an
+  // embedded Postgres of its own: never the run's shared one, whose instances the sweeps would see.
+  const own = options.ownDatabase ? await startTestDatabase() : undefined;
   const configEnv: Record<string, string> = {
     DATABASE_URL: own?.url ?? env('HOSTFLOW_TEST_DATABASE_URL'),
     TEMPORAL_TASK_QUEUE: taskQueue,
@@ -258,7 +258,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await connection.close();
       await database.close();
       await sandbox.close();
-      await own?.drop();
+      await own?.stop();
     },
   };
 }
