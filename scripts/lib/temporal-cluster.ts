@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
 import postgres from 'postgres';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -361,6 +362,12 @@ export async function startTemporalCluster(opts: StartClusterOptions = {}): Prom
 }
 
 async function waitForFrontend(address: string, server: ChildProcess, logFile: string): Promise<void> {
+  const connection = await untilFrontendAnswers(() => Connection.connect({ address, connectTimeout: '1s' }), server, logFile, address);
+  await connection.close();
+}
+
+/** Connects until the frontend answers (or the server exits, or 90 s pass); answers the open connection. */
+export async function untilFrontendAnswers(connect: () => Promise<Connection>, server: ChildProcess, logFile: string, what: string): Promise<Connection> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -369,40 +376,43 @@ async function waitForFrontend(address: string, server: ChildProcess, logFile: s
     }
     let connection: Connection | undefined;
     try {
-      connection = await Connection.connect({ address, connectTimeout: '1s' });
+      connection = await connect();
       await connection.workflowService.getSystemInfo({});
-      return;
+      return connection;
     } catch (err) {
       lastError = err;
-      await new Promise((r) => setTimeout(r, 300));
-    } finally {
       await connection?.close();
+      await new Promise((r) => setTimeout(r, 300));
     }
   }
-  throw new Error(`Temporal server at ${address} did not answer within ${READY_TIMEOUT_MS / 1000}s: ${String(lastError)}\n${tailOf(logFile)}`);
+  throw new Error(`Temporal server at ${what} did not answer within ${READY_TIMEOUT_MS / 1000}s: ${String(lastError)}\n${tailOf(logFile)}`);
 }
 
-/** Registers the namespace (an existing one is fine) and waits until the frontend serves it. */
 async function registerNamespace(address: string, namespace: string): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
-    try {
-      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 6) throw err; // ALREADY_EXISTS
-    }
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await connection.workflowService.countWorkflowExecutions({ namespace });
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`namespace ${namespace} not served after 30 s: ${String(err)}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    await registerNamespaceOn(connection, namespace, '3 days');
   } finally {
     await connection.close();
+  }
+}
+
+/** Registers the namespace (an existing one is fine) and waits until the frontend serves it. */
+export async function registerNamespaceOn(connection: Connection, namespace: string, retention: Duration): Promise<void> {
+  try {
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(retention) });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 6) throw err; // ALREADY_EXISTS
+  }
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await connection.workflowService.countWorkflowExecutions({ namespace });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`namespace ${namespace} not served after 30 s: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 
@@ -418,7 +428,7 @@ async function waitForHttp(url: string): Promise<void> {
   }
 }
 
-function tailOf(file: string): string {
+export function tailOf(file: string): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
   } catch {
@@ -432,7 +442,7 @@ function tailOf(file: string): string {
  * a kernel-chosen port above that (33745 here) stops the server with "out of range for type
  * smallint". Linux hands out ephemeral ports from 32768 up, so this range also avoids them.
  */
-async function freePorts(): Promise<ClusterPorts> {
+export async function freePorts(): Promise<ClusterPorts> {
   const servers: net.Server[] = [];
   const ports: number[] = [];
   try {

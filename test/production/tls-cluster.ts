@@ -7,22 +7,21 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs, readFileSync } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
 import { stringify as stringifyYaml } from 'yaml';
 import { findOrInstallTemporalCli } from '../../scripts/lib/temporal-cli';
 import {
-  CONFIG_PORTS,
   defaultClusterDatabases,
   dropClusterDatabases,
   findOrBuildTemporalServer,
+  freePorts,
+  registerNamespaceOn,
   renderClusterConfig,
   setupClusterDatabases,
-  type ClusterPorts,
+  untilFrontendAnswers,
 } from '../../scripts/lib/temporal-cluster';
 
 const run = promisify(execFile);
@@ -77,7 +76,7 @@ export async function startTlsCluster(log: (line: string) => void = () => {}): P
   const databases = { ...defaultClusterDatabases(), persistence: `hostflow_tls_${suffix}`, visibility: `hostflow_tls_${suffix}_visibility` };
   await setupClusterDatabases(bin, databases, log);
 
-  const ports = await freeLowPorts();
+  const ports = await freePorts();
   // Small pools: the run's other servers and processes share Postgres's 100 connections.
   const doc = renderClusterConfig(databases, ports, undefined, { persistence: 5, visibility: 3 });
   const serverName = 'localhost';
@@ -123,9 +122,9 @@ export async function startTlsCluster(log: (line: string) => void = () => {}): P
   };
   try {
     const tls = { serverNameOverride: serverName, serverRootCACertificate: readFileSync(certs.caCert), clientCertPair: { crt: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) } };
-    const connection = await untilAnswering(() => Connection.connect({ address, tls, connectTimeout: '1s' }), server, logFile);
+    const connection = await untilFrontendAnswers(() => Connection.connect({ address, tls, connectTimeout: '1s' }), server, logFile, `${address} (TLS)`);
     try {
-      await registerNamespace(connection, namespace);
+      await registerNamespaceOn(connection, namespace, '1 day');
     } finally {
       await connection.close();
     }
@@ -136,70 +135,4 @@ export async function startTlsCluster(log: (line: string) => void = () => {}): P
     throw err;
   }
   return { address, namespace, serverName, certs, clientEnv, stop };
-}
-
-async function untilAnswering(connect: () => Promise<Connection>, server: ChildProcess, logFile: string): Promise<Connection> {
-  const deadline = Date.now() + 90_000;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null || server.signalCode !== null) throw new Error(`temporal-server exited (${server.exitCode ?? server.signalCode}):\n${tail(logFile)}`);
-    let connection: Connection | undefined;
-    try {
-      connection = await connect();
-      await connection.workflowService.getSystemInfo({});
-      return connection;
-    } catch (err) {
-      lastError = err;
-      await connection?.close();
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-  throw new Error(`the TLS server did not answer within 90 s: ${String(lastError)}\n${tail(logFile)}`);
-}
-
-async function registerNamespace(connection: Connection, namespace: string): Promise<void> {
-  try {
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-  } catch (err) {
-    if ((err as { code?: number }).code !== 6) throw err; // ALREADY_EXISTS
-  }
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await connection.workflowService.countWorkflowExecutions({ namespace });
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`namespace ${namespace} not served after 30 s: ${String(err)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-
-/** Free ports below 32768: the server keeps membership ports in a smallint column. */
-async function freeLowPorts(): Promise<ClusterPorts> {
-  const names = Object.keys(CONFIG_PORTS) as (keyof ClusterPorts)[];
-  const held: net.Server[] = [];
-  const chosen: number[] = [];
-  try {
-    while (chosen.length < names.length) {
-      const port = 20_000 + Math.floor(Math.random() * 12_000);
-      if (chosen.includes(port)) continue;
-      const probe = net.createServer();
-      if (await new Promise<boolean>((resolve) => probe.once('error', () => resolve(false)).listen(port, '127.0.0.1', () => resolve(true)))) {
-        held.push(probe);
-        chosen.push(port);
-      }
-    }
-  } finally {
-    await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
-  }
-  return Object.fromEntries(names.map((name, i) => [name, chosen[i]])) as unknown as ClusterPorts;
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
-  } catch {
-    return '(no server log)';
-  }
 }
