@@ -1,7 +1,9 @@
 // The read model's one writer for what the workflows know: instance status and resources,
-// operation rows, and an audit event. One transaction per call, idempotent (upserts and a dedupe
-// key), so a retried attempt changes nothing the first one already wrote. Provider activities
-// write nothing here: they return what they created and the workflow records it.
+// operation rows, and an audit event. One transaction per call, idempotent by the event's dedupe
+// key: a record whose key is already written changes nothing, so a retried attempt (or a record
+// sent again, as revision 4's "operation started" may be: activities/record-first.ts) never writes
+// over what came after it. Provider activities write nothing here: they return what they created
+// and the workflow records it.
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../schema/db';
 import { events, instances, operations } from '../schema/tables';
@@ -22,6 +24,9 @@ export function createRecordActivities(deps: RecordDeps) {
     /** An operation's step: its rows, the instance's status and resources, and the audit event. */
     async recordTransition(input: TransitionRecord): Promise<void> {
       await deps.db.transaction(async (tx) => {
+        // The event is inserted last, in the same transaction: its key written means all of it is.
+        const [written] = await tx.select({ id: events.id }).from(events).where(eq(events.dedupeKey, input.event.key)).limit(1);
+        if (written) return;
         const now = new Date();
         await upsertOperations(tx, input, now);
         await tx.update(instances).set(transitionPatch(input, now)).where(eq(instances.id, input.instanceId));
