@@ -10,6 +10,7 @@ import { createDriftActivities } from './drift';
 import { createEmailActivities } from './email';
 import { createFirewallActivities } from './firewall';
 import { createFleetHealthActivities } from './fleet-health';
+import { createNoticeActivities } from './notices';
 import { createPowerActivities } from './power';
 import { createRebuildActivities } from './rebuild';
 import { createRecordActivities } from './records';
@@ -29,14 +30,18 @@ export function createActivities(deps: ActivityDeps) {
     // The one provider concern with database and mail access: a root password is e-mailed where it is received.
     ...createRebuildActivities({ hetzner, pollIntervalMs, db, mail, domain, catalog, apiPublicUrl, callbackSecret }),
     ...createDnsActivities({ dns, domain }),
-    ...createEmailActivities({ db, mail, domain, catalog }),
-    ...createBillingActivities({ db, billing }),
+    ...notices(createEmailActivities({ db, mail, domain, catalog }), createBillingActivities({ db, billing })),
     ...createRecordActivities({ db }),
     // Day two: the fleet sweeps read the read model and the providers; alerts reach operators.
     ...createFleetHealthActivities({ db, hetzner, fleet, domain }),
     ...createDriftActivities({ db, hetzner, dns, fleet, domain }),
     ...createAlertActivities({ mail, alerts }),
   };
+}
+
+/** sendEmail and notifyBilling, and the one activity that sends both (revision 4 children). */
+function notices(email: ReturnType<typeof createEmailActivities>, billing: ReturnType<typeof createBillingActivities>) {
+  return { ...email, ...billing, ...createNoticeActivities({ sendEmail: email.sendEmail, notifyBilling: billing.notifyBilling }) };
 }
 
 /** Every activity by name; the names are recorded in workflow histories, so they never change. */

@@ -5,6 +5,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createActivities, type ActivityDeps } from '../activities';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/worker-config';
 import { keepAliveInterceptor } from '../activities/keep-alive';
+import { recordFirstFromDatabase } from '../activities/record-first';
 import type { WorkerTracing } from './tracing';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -53,7 +54,7 @@ export function createHostflowWorker(options: HostflowWorkerOptions): Promise<Wo
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
     interceptors: {
-      activity: [keepAliveInterceptor, ...(options.tracing?.activityInterceptors ?? [])],
+      activity: [keepAliveInterceptor, recordFirstFromDatabase(options.deps), ...(options.tracing?.activityInterceptors ?? [])],
       // Only when the workflows are bundled at start: a pre-built bundle has its own (the SDK warns).
       ...(options.tracing && !options.workflowBundle ? { workflowModules: options.tracing.workflowModules } : {}),
     },

@@ -28,3 +28,14 @@ export interface TransitionRecord {
   snapshots?: SnapshotView[];
   event: { key: string; kind: string; message: string; data?: Record<string, unknown> };
 }
+
+/**
+ * From revision 4 of the operation workflows: a record to write before an activity runs, carried
+ * in that activity's own input (`args[0].recordFirst`), so it costs no activity of its own. The
+ * worker's activity interceptor (activities/record-first.ts) writes it through the records
+ * activity, idempotent by its event key, then runs the activity without it. The entity hands the
+ * "operation started" record this way to the child's first activity (workflows/operation-activities.ts).
+ */
+export interface RecordFirst {
+  recordFirst?: TransitionRecord;
+}

@@ -12,6 +12,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../activities';
+import type { BillingEvent } from '../../activities/billing';
+import { createNoticeActivities } from '../../activities/notices';
+import { recordFirstInterceptor } from '../../activities/record-first';
 import { dataConverterFromEnv } from '../../config/data-converter';
 import type { InstanceSpec, InstanceStateView, InstanceWorkflowInput, OperationArgs, OperationRequest, OperationTimings, ReadyPayload } from '../../workflows/domain';
 import { INSTANCE_WORKFLOW_TYPE, instanceWorkflowId, provisionWorkflowId } from '../../workflows/ids';
@@ -92,6 +95,10 @@ export class Stubs {
   private serverSeq = 1000;
   /** reserveOperation: one number per reservation key, as the real activity keeps it. */
   private readonly reservations = new Map<string, number>();
+  /** recordTransition: the event keys written, as the read model's dedupe key keeps them. */
+  private readonly writtenKeys = new Set<string>();
+  /** The records stub, also the writer of the worker's recordFirst interceptor (revision 4). */
+  recordTransition: (input: TransitionRecord) => Promise<void> = () => Promise.reject(new Error('activities() was not called'));
 
   of(instanceId: string): PerInstance {
     let entry = this.byInstance.get(instanceId);
@@ -165,6 +172,15 @@ export class Stubs {
         call.result = result;
         return result;
       };
+    const sendEmail = stub('sendEmail', () => 'sent' as const);
+    const notifyBilling = stub('notifyBilling', (_: BillingEvent) => 'sent' as const);
+    const recordTransition = stub('recordTransition', () => undefined);
+    // As records.ts: a record whose event key is already written changes nothing (and is not a call).
+    this.recordTransition = async (input) => {
+      if (this.writtenKeys.has(input.event.key)) return;
+      await recordTransition(input);
+      this.writtenKeys.add(input.event.key);
+    };
     return {
       createServer: stub('createServer', ({ instance }) => {
         const serverId = nextServerId();
@@ -180,9 +196,11 @@ export class Stubs {
       checkResize: stub('checkResize', ({ instance, plan }) => ({ serverType: typeOf(plan), alreadyThere: plan === instance.plan })),
       changeServerType: stub('changeServerType', () => undefined),
       snapshotServer: stub('snapshotServer', ({ serverId }) => ({ imageId: serverId + 500_000 })),
-      sendEmail: stub('sendEmail', () => 'sent' as const),
-      notifyBilling: stub('notifyBilling', () => 'sent' as const),
-      recordTransition: stub('recordTransition', () => undefined),
+      sendEmail,
+      notifyBilling,
+      // The real composition over the stubs above: each side is recorded (and fails) as its own stub.
+      notifyCustomerAndBilling: stub('notifyCustomerAndBilling', (input) => createNoticeActivities({ sendEmail, notifyBilling }).notifyCustomerAndBilling(input)),
+      recordTransition: (input: TransitionRecord) => this.recordTransition(input),
       recordResources: stub('recordResources', () => undefined),
       armReadyCallback: stub('armReadyCallback', () => undefined),
       reserveOperation: stub('reserveOperation', ({ reservationKey }) => {
@@ -402,6 +420,8 @@ export async function startHarness(topic: string): Promise<Harness> {
     namespace,
     taskQueue,
     activities: stubs.activities(),
+    // As workers/worker.ts: a revision-4 child's first activity writes "operation started" first.
+    interceptors: { activity: [recordFirstInterceptor(stubs)] },
     dataConverter,
     workflowBundle: { codePath: env('HOSTFLOW_TEST_WORKFLOW_BUNDLE') },
     stickyQueueScheduleToStartTimeout: '1s',
