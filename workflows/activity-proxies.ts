@@ -80,7 +80,7 @@ interface PolicyActivities {
     | 'resetRootPassword'
     | 'takeSnapshot'
   >;
-  dedupedNotice: Pick<Activities, 'sendEmail' | 'notifyBilling'>;
+  dedupedNotice: Pick<Activities, 'sendEmail' | 'notifyBilling' | 'notifyCustomerAndBilling'>;
   persistentUndo: Pick<Activities, 'deleteDnsRecord' | 'deleteServer' | 'deleteFirewall' | 'deleteUnusedSshKeys'>;
   dbWrite: Pick<Activities, 'recordTransition' | 'recordResources' | 'armReadyCallback' | 'reserveOperation'>;
   sweep: Pick<Activities, 'checkFleetHealth' | 'deliverHealthChanges' | 'findDrift'>;

@@ -3,6 +3,7 @@
 import type { BillingPolicy, BillingView } from './billing-types';
 import type { HealthStatus } from './fleet-types';
 import type { InstanceStatus, OperationStatus, OperationType } from './statuses';
+import type { TransitionRecord } from './transition-record';
 
 /** What the instance is, as the workflows see it. No e-mail address, no secret. */
 export interface InstanceSpec {
@@ -80,6 +81,9 @@ export interface OperationInput {
   resumeAfterReady?: ResumeAfterReady;
   /** Which revision of the operation workflows to run (workflows/revisions.ts); unset: 1. */
   revision?: number;
+  /** Revision 4: the entity's "operation started" record, which the child hands to the first
+   * activity it schedules to write (workflows/operation-activities.ts). */
+  started?: TransitionRecord;
 }
 
 export interface ResumeAfterReady {

@@ -16,12 +16,18 @@ import { OperationChildren } from './operation-children';
 import { OperatorView } from './operator-view';
 import { ReadModelWriter } from './read-model';
 import { CURRENT_REVISION } from './revisions';
+import type { TransitionRecord } from './transition-record';
 import { decide } from './transitions';
 
 /** Patch id (workflow versioning): entities started before it replay the old way. Behind it the
  * entity upserts only when an operation ends, writes "started" while the child already runs, and
- * starts children at CURRENT_REVISION. */
+ * starts children at revision 3 (2 before revision 3 existed; a replay does not compare inputs). */
 const OPERATION_REVISION_2 = 'operation-revision-2';
+/** Patch id: behind it children start at CURRENT_REVISION (4) and the entity no longer writes
+ * "started" itself: the record goes to the child (OperationInput.started), whose first activity
+ * carries it. It implies OPERATION_REVISION_2's behaviour and is asked first, so an entity run that
+ * starts on today's code records one patch marker (one TemporalChangeVersion upsert), not two. */
+const OPERATION_REVISION_4 = 'operation-revision-4';
 /** Patch id: behind it the entity raises operator alerts (attention, its resolution, a failed
  * provision); entities that reached those points before it replay without them. */
 const OPERATOR_ALERTS = 'operator-alerts';
@@ -113,28 +119,35 @@ async function runOperation(entity: Entity, request: OperationRequest): Promise<
   }
   entity.startedOperations += 1;
   state.begin(request);
-  const revision2 = patched(OPERATION_REVISION_2);
+  const revision4 = patched(OPERATION_REVISION_4);
+  const revision2 = revision4 || patched(OPERATION_REVISION_2);
   // Revision 2: the child starts with the operation's search attributes, so the entity upserts
   // only when the operation ends (none for a reboot, which ends where it began).
   if (revision2) view.refresh();
   else view.show(request.type);
-  const started = readModel.started(request);
+  // Revision 4: "started" is not an activity of the entity's: the child's first activity carries
+  // it. The entity's next write after the child carries it too (a child may end before any of its
+  // activities ran, or on a worker without the interceptor); its event key makes it one row.
+  const startedRecord = revision4 ? readModel.startedRecord(request) : undefined;
+  const started = startedRecord ? undefined : readModel.started(request);
   if (!revision2) await started;
+  // Runs recorded before operation-revision-4 (replaying) started their children at revision 3.
+  const revision = revision4 ? CURRENT_REVISION : revision2 ? 3 : undefined;
   for (;;) {
     try {
-      const outcome = await entity.children.run(request, revision2 ? CURRENT_REVISION : undefined);
+      const outcome = await entity.children.run(request, revision, startedRecord);
       await started;
-      return await recordSuccess(entity, request, outcome);
+      return await recordSuccess(entity, request, outcome, startedRecord);
     } catch (error) {
       await started;
       const settlement = state.settle(describeFailure(error), new Date().toISOString());
-      if (settlement.kind === 'ended') return await recordEnd(entity, request, settlement);
-      if (!(await askOperator(entity, request, settlement.message))) return;
+      if (settlement.kind === 'ended') return await recordEnd(entity, request, settlement, startedRecord);
+      if (!(await askOperator(entity, request, settlement.message, startedRecord))) return;
     }
   }
 }
 
-async function recordSuccess({ state, readModel, view }: Entity, request: OperationRequest, outcome: OperationOutcome): Promise<void> {
+async function recordSuccess({ state, readModel, view }: Entity, request: OperationRequest, outcome: OperationOutcome, startedRecord?: TransitionRecord): Promise<void> {
   state.finish({ status: outcome.status, plan: outcome.plan, resources: outcome.resources });
   view.show('');
   const where = outcome.fellBackFrom ? ` in ${outcome.resources.location} (${outcome.fellBackFrom} had no capacity)` : '';
@@ -146,22 +159,22 @@ async function recordSuccess({ state, readModel, view }: Entity, request: Operat
     lastError: null,
     openclawVersion: outcome.ready?.openclawVersion,
     ...(outcome.snapshots ? { snapshots: outcome.snapshots } : {}),
-  });
+  }, startedRecord);
 }
 
-async function recordEnd({ state, readModel, view }: Entity, request: OperationRequest, settlement: Extract<Settlement, { kind: 'ended' }>): Promise<void> {
+async function recordEnd({ state, readModel, view }: Entity, request: OperationRequest, settlement: Extract<Settlement, { kind: 'ended' }>, startedRecord?: TransitionRecord): Promise<void> {
   const { operationStatus, message } = settlement;
   view.show('');
-  await readModel.write(request, operationStatus, { kind: `operation.${operationStatus}`, message }, { lastError: message, currentOperationId: null });
+  await readModel.write(request, operationStatus, { kind: `operation.${operationStatus}`, message }, { lastError: message, currentOperationId: null }, startedRecord);
   if (request.type === 'provision' && operationStatus === 'failed' && patched(OPERATOR_ALERTS)) {
     await raiseAlert(provisionFailedAlert(state.instance, request, message, new Date().toISOString()));
   }
 }
 
 /** Wait in `attention` until an operator decides. true: run the operation again. */
-async function askOperator({ state, readModel, view }: Entity, request: OperationRequest, error: string): Promise<boolean> {
+async function askOperator({ state, readModel, view }: Entity, request: OperationRequest, error: string, startedRecord?: TransitionRecord): Promise<boolean> {
   view.show(request.type);
-  await readModel.write(request, 'running', { kind: 'instance.attention', message: error }, { lastError: error });
+  await readModel.write(request, 'running', { kind: 'instance.attention', message: error }, { lastError: error }, startedRecord);
   const since = state.attention?.since ?? new Date().toISOString();
   const alerts = patched(OPERATOR_ALERTS);
   if (alerts) await raiseAlert(attentionAlert(state.instance, request, error, since));

@@ -11,6 +11,7 @@ import { rebootWorkflow, resizeWorkflow, suspendWorkflow, unsuspendWorkflow } fr
 import type { OperationType } from './statuses';
 import { operationSummary } from './summaries';
 import { terminateWorkflow } from './terminate-workflow';
+import type { TransitionRecord } from './transition-record';
 
 const OPERATION_WORKFLOWS: Record<OperationType, (input: OperationInput) => Promise<OperationOutcome>> = {
   provision: provisionWorkflow,
@@ -30,9 +31,10 @@ export class OperationChildren {
 
   constructor(private readonly state: InstanceState) {}
 
-  /** Run the current operation's child to its end; `revision` is the children's (revisions.ts). */
-  run(request: OperationRequest, revision: number | undefined): Promise<OperationOutcome> {
-    const child = () => this.execute(request, revision);
+  /** Run the current operation's child to its end; `revision` is the children's (revisions.ts),
+   * `started` the "operation started" record its first activity writes (revision 4). */
+  run(request: OperationRequest, revision: number | undefined, started?: TransitionRecord): Promise<OperationOutcome> {
+    const child = () => this.execute(request, revision, started);
     if (request.type !== 'provision') return child();
     const scope = (this.provisionScope = new CancellationScope());
     return scope.run(child).finally(() => {
@@ -45,7 +47,7 @@ export class OperationChildren {
     this.provisionScope?.cancel();
   }
 
-  private execute(request: OperationRequest, revision: number | undefined): Promise<OperationOutcome> {
+  private execute(request: OperationRequest, revision: number | undefined, started: TransitionRecord | undefined): Promise<OperationOutcome> {
     const { state } = this;
     const instance = { ...state.instance, plan: state.plan };
     const { resumeAfterReady } = state;
@@ -60,6 +62,7 @@ export class OperationChildren {
           timings: state.timings,
           ...(resumeAfterReady ? { resumeAfterReady } : {}),
           ...(revision ? { revision } : {}),
+          ...(started ? { started } : {}),
         },
       ],
       staticSummary: operationSummary(request.type, instance, request.args.plan),

@@ -1,9 +1,9 @@
 // The build half of provision: everything that makes a server exist and answer at its name.
 // Each step fills `resources` as it goes, so a rollback knows what exists.
 import { ActivityCancellationType, setCurrentDetails } from '@temporalio/workflow';
-import { activitiesFor } from './activity-proxies';
 import type { OperationInput, Resources } from './domain';
 import { serverName } from './ids';
+import { operationActivities } from './operation-activities';
 import { revisionOf } from './revisions';
 
 /** What the build made besides `resources`, for the provision's outcome. */
@@ -18,7 +18,7 @@ export interface BuildReport {
  */
 export async function buildServer(input: OperationInput, resources: Resources): Promise<BuildReport> {
   const { instance } = input;
-  const { shortCall, longWait, dbWrite } = activitiesFor(input.timings);
+  const { shortCall, longWait, dbWrite } = operationActivities(input);
   const revision3 = revisionOf(input) >= 3;
   // From revision 3 a terminate that cancels the provision waits for a step in flight to end, so
   // the rollback never runs while a create may still add a server or a record it would miss.
@@ -48,7 +48,7 @@ export async function buildServer(input: OperationInput, resources: Resources): 
 /** The customer's SSH keys (stored once at Hetzner, referenced by id) and the instance's firewall. */
 async function customerAccess(input: OperationInput, step: (summary: string) => { summary: string }): Promise<{ sshKeyIds?: number[]; firewallIds: number[] }> {
   const { instance } = input;
-  const { shortCall } = activitiesFor(input.timings);
+  const { shortCall } = operationActivities(input);
   let sshKeyIds: number[] | undefined;
   if (instance.sshKeys.length > 0) {
     setCurrentDetails(`Registering ${instance.sshKeys.length} SSH key(s)`);

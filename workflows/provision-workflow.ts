@@ -3,12 +3,13 @@
 // answers, or a terminate cancels it), what was built is removed again in reverse order, so
 // nothing billable is left behind.
 import { ApplicationFailure, CancellationScope, isCancellation, setCurrentDetails } from '@temporalio/workflow';
-import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome, ReadyPayload, Resources, ResumeAfterReady } from './domain';
 import { describeFailure, FailureType } from './failures';
 import { serverName } from './ids';
+import { operationActivities } from './operation-activities';
 import { buildServer, type BuildReport } from './provision-steps';
 import { revisionOf, togetherFromRevision2 } from './revisions';
+import { notifyCustomerAndBilling } from './server-steps';
 import { minutes } from './summaries';
 import { listenForVm } from './vm-callback';
 
@@ -34,16 +35,20 @@ export async function provisionWorkflow(input: OperationInput): Promise<Operatio
 /** The VPS is up: from here a failure goes to an operator (attention), never deletes a working server. */
 async function finishReady(input: OperationInput, resources: Resources, ready: ReadyPayload): Promise<OperationOutcome> {
   const { instance, operation } = input;
-  const { dedupedNotice } = activitiesFor(input.timings);
+  const { dedupedNotice } = operationActivities(input);
   setCurrentDetails('Ready; sending the welcome e-mail and notifying billing');
   try {
-    await togetherFromRevision2(input, [
-      () => dedupedNotice.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'welcome' }]),
-      () =>
-        dedupedNotice.notifyBilling.executeWithOptions({ summary: 'notify billing: provisioned' }, [
-          { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provisioned', status: 'running' },
-        ]),
-    ]);
+    if (revisionOf(input) >= 4) {
+      await notifyCustomerAndBilling(input, 'welcome', 'instance.provisioned', 'running');
+    } else {
+      await togetherFromRevision2(input, [
+        () => dedupedNotice.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'welcome' }]),
+        () =>
+          dedupedNotice.notifyBilling.executeWithOptions({ summary: 'notify billing: provisioned' }, [
+            { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provisioned', status: 'running' },
+          ]),
+      ]);
+    }
   } catch (error) {
     if (isCancellation(error)) throw error;
     const cause = describeFailure(error);
@@ -61,7 +66,7 @@ async function finishReady(input: OperationInput, resources: Resources, ready: R
 /** Undo in reverse order, even when the provision itself was cancelled, then fail with the cause. */
 async function rollBack(input: OperationInput, resources: Resources, error: unknown): Promise<never> {
   const { instance, operation } = input;
-  const { persistentUndo, dedupedNotice } = activitiesFor(input.timings);
+  const { persistentUndo, dedupedNotice } = operationActivities(input);
   const cause = describeFailure(error);
   const reason = cause.cancelled ? 'cancelled by a terminate request' : cause.message;
   try {

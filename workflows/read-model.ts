@@ -7,7 +7,7 @@ import type { OperationRequest } from './domain';
 import { operationWorkflowId } from './ids';
 import type { InstanceState } from './instance-state';
 import type { OperationStatus } from './statuses';
-import type { TransitionRecord } from './transition-record';
+import type { RecordFirst, TransitionRecord } from './transition-record';
 
 type Event = TransitionRecord['event'];
 type Extra = Omit<Partial<TransitionRecord>, 'instanceId' | 'status' | 'operations' | 'event'>;
@@ -21,9 +21,12 @@ export class ReadModelWriter {
     private readonly db: ActivityProxies['dbWrite'],
   ) {}
 
-  /** Write one move of `op` now; the instance's status is the state's as it is at this call. */
-  write(op: OperationRequest, status: OperationStatus, event: Omit<Event, 'key'>, extra: Extra = {}): Promise<void> {
-    return this.db.recordTransition(this.transition(op, status, event, extra));
+  /** Write one move of `op` now; the instance's status is the state's as it is at this call.
+   * `recordFirst` (revision 4): a record the records activity writes before this one, unless its
+   * event key is already written. */
+  write(op: OperationRequest, status: OperationStatus, event: Omit<Event, 'key'>, extra: Extra = {}, recordFirst?: TransitionRecord): Promise<void> {
+    const record: TransitionRecord & RecordFirst = { ...this.transition(op, status, event, extra), ...(recordFirst ? { recordFirst } : {}) };
+    return this.db.recordTransition(record);
   }
 
   /** From a signal handler: built now (so it says what was true now), written at the loop's next turn. */
@@ -61,9 +64,15 @@ export class ReadModelWriter {
    * catch only keeps a failure from counting as unhandled meanwhile; awaiting it still throws.
    */
   started(op: OperationRequest): Promise<void> {
-    const started = this.write(op, 'running', { kind: 'operation.started', message: `${op.type} started` }, { currentOperationId: op.operationId, lastError: null });
+    const started = this.db.recordTransition(this.startedRecord(op));
     started.catch(() => undefined);
     return started;
+  }
+
+  /** The "operation started" row, built now but not written: from revision 4 the child's first
+   * activity carries it (OperationInput.started, operation-activities.ts). */
+  startedRecord(op: OperationRequest): TransitionRecord {
+    return this.transition(op, 'running', { kind: 'operation.started', message: `${op.type} started` }, { currentOperationId: op.operationId, lastError: null });
   }
 
   private transition(op: OperationRequest, status: OperationStatus, event: Omit<Event, 'key'>, extra: Extra): TransitionRecord {

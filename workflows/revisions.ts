@@ -11,9 +11,18 @@
 // records the server and its DNS record through the records activity, a visible step, as soon as
 // both exist; a terminate that cancels a provision waits for the create step in flight to end
 // before the rollback runs (WAIT_CANCELLATION_COMPLETED), so nothing is created behind its back.
+//
+// Revision 4 (entity patch `operation-revision-4`), fewer billable actions per operation: the
+// entity no longer runs a records activity for "operation started"; it passes the record in
+// OperationInput.started and the child's first activity carries it (`recordFirst`, written by the
+// worker's interceptor before the activity runs; operation-activities.ts says what happens when a
+// child schedules none). The customer e-mail and the billing notice are one activity,
+// notifyCustomerAndBilling (server-steps.ts), which sends both sides, each deduplicated on its own,
+// and names the side that failed. sendEmail and notifyBilling stay registered: revision 1–3
+// children still call them, and a failed provision's billing notice is still notifyBilling.
 import type { OperationInput } from './domain';
 
-export const CURRENT_REVISION = 3;
+export const CURRENT_REVISION = 4;
 
 export const revisionOf = (input: Pick<OperationInput, 'revision'>): number => input.revision ?? 1;
 

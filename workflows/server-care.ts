@@ -2,9 +2,9 @@
 // existing server. The root password Hetzner answers with is e-mailed from inside its activity and
 // never reaches a workflow history; the history only says it was sent.
 import { setCurrentDetails } from '@temporalio/workflow';
-import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome } from './domain';
 import { serverName } from './ids';
+import { operationActivities } from './operation-activities';
 import { minutes } from './summaries';
 import { serverOf, start, stop, tellCustomerAndBilling } from './server-steps';
 import { listenForVm } from './vm-callback';
@@ -14,7 +14,7 @@ const unchanged = (input: OperationInput): OperationOutcome => ({ status: input.
 /** Reinstall from a catalog image or one of the instance's snapshots; same server, IP and DNS. */
 export async function rebuildWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance, operation } = input;
-  const { dbWrite, longWait } = activitiesFor(input.timings);
+  const { dbWrite, longWait } = operationActivities(input);
   const vm = listenForVm();
   const serverId = serverOf(input);
   const image = operation.args.snapshotId !== undefined ? String(operation.args.snapshotId) : (operation.args.image ?? '');
@@ -42,7 +42,7 @@ export async function resetPasswordWorkflow(input: OperationInput): Promise<Oper
   const suspended = input.fromStatus === 'suspended';
   if (suspended) await start(input, serverId);
   setCurrentDetails(`Resetting the root password of ${serverName(instance)}`);
-  await activitiesFor(input.timings).longWait.resetRootPassword.executeWithOptions({ summary: 'reset root password; e-mailed to the customer' }, [
+  await operationActivities(input).longWait.resetRootPassword.executeWithOptions({ summary: 'reset root password; e-mailed to the customer' }, [
     { instance, serverId, operationId: operation.operationId },
   ]);
   if (suspended) await stop(input, serverId);
@@ -53,7 +53,7 @@ export async function resetPasswordWorkflow(input: OperationInput): Promise<Oper
 export async function snapshotWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance, operation } = input;
   setCurrentDetails(`Taking a snapshot of ${serverName(instance)}`);
-  const { snapshots } = await activitiesFor(input.timings).longWait.takeSnapshot.executeWithOptions({ summary: `snapshot ${serverName(instance)}` }, [
+  const { snapshots } = await operationActivities(input).longWait.takeSnapshot.executeWithOptions({ summary: `snapshot ${serverName(instance)}` }, [
     { instance, serverId: serverOf(input), operationId: operation.operationId, ...(operation.args.description ? { description: operation.args.description } : {}) },
   ]);
   return { ...unchanged(input), snapshots };
@@ -62,6 +62,6 @@ export async function snapshotWorkflow(input: OperationInput): Promise<Operation
 export async function deleteSnapshotWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance, operation } = input;
   const imageId = operation.args.snapshotId!;
-  const { snapshots } = await activitiesFor(input.timings).shortCall.deleteSnapshot.executeWithOptions({ summary: `delete snapshot ${imageId}` }, [{ instance, imageId }]);
+  const { snapshots } = await operationActivities(input).shortCall.deleteSnapshot.executeWithOptions({ summary: `delete snapshot ${imageId}` }, [{ instance, imageId }]);
   return { ...unchanged(input), snapshots };
 }

@@ -1,9 +1,9 @@
 // suspend, unsuspend, resize and reboot: the operations on an existing server.
 // Each is a child workflow of the instance, so the Web UI shows every step of each one.
 import { setCurrentDetails } from '@temporalio/workflow';
-import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome } from './domain';
 import { serverName } from './ids';
+import { operationActivities } from './operation-activities';
 import { serverOf, start, stop, tellCustomerAndBilling } from './server-steps';
 
 export async function suspendWorkflow(input: OperationInput): Promise<OperationOutcome> {
@@ -22,7 +22,7 @@ export async function unsuspendWorkflow(input: OperationInput): Promise<Operatio
 
 export async function resizeWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance } = input;
-  const { shortCall, longWait } = activitiesFor(input.timings);
+  const { shortCall, longWait } = operationActivities(input);
   const target = input.operation.args.plan ?? instance.plan;
   const serverId = serverOf(input);
   // Refuse before stopping anything: a disk cannot shrink, and that is the customer's call, not a retry.
@@ -51,7 +51,7 @@ export async function resizeWorkflow(input: OperationInput): Promise<OperationOu
 
 export async function rebootWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance } = input;
-  const { longWait } = activitiesFor(input.timings);
+  const { longWait } = operationActivities(input);
   setCurrentDetails(`Rebooting ${serverName(instance)}`);
   const grace = input.timings.rebootGraceMs;
   await longWait.rebootServer.executeWithOptions({ summary: `reboot ${serverName(instance)} (reset after ${Math.round(grace / 1000)} s)` }, [

@@ -1,11 +1,14 @@
 // Steps every operation on an existing server shares: find its server, stop or start it, and tell
 // the customer and the billing system what happened.
 import { ApplicationFailure } from '@temporalio/workflow';
-import { activitiesFor } from './activity-proxies';
+import type { Activities } from '../activities';
 import type { OperationInput } from './domain';
 import { FailureType } from './failure-types';
 import { serverName } from './ids';
-import { togetherFromRevision2 } from './revisions';
+import { operationActivities } from './operation-activities';
+import { revisionOf, togetherFromRevision2 } from './revisions';
+
+type EmailKind = Parameters<Activities['sendEmail']>[0]['kind'];
 
 /** The instance's server. The entity only runs these on an instance that has one; if the read of
  * it was lost, the operation goes to `attention` naming the instance, without calling Hetzner. */
@@ -21,8 +24,9 @@ export function serverOf(input: OperationInput): number {
 }
 
 export async function tellCustomerAndBilling(input: OperationInput, email: 'suspended' | 'unsuspended' | undefined, event: string, status: string): Promise<void> {
+  if (revisionOf(input) >= 4) return notifyCustomerAndBilling(input, email, event, status);
   const { instance, operation } = input;
-  const { dedupedNotice } = activitiesFor(input.timings);
+  const { dedupedNotice } = operationActivities(input);
   const sendEmail = () => dedupedNotice.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email! }]);
   const notifyBilling = () =>
     dedupedNotice.notifyBilling.executeWithOptions({ summary: `notify billing: ${event}` }, [
@@ -31,15 +35,28 @@ export async function tellCustomerAndBilling(input: OperationInput, email: 'susp
   await togetherFromRevision2(input, email ? [sendEmail, notifyBilling] : [notifyBilling]);
 }
 
+/**
+ * Revision 4: the customer's e-mail (if the operation sends one) and the billing notice as ONE
+ * activity (activities/notices.ts), one billable action instead of two. Each side is deduplicated
+ * on its own, so a retry after one went out repeats only the other; a failure names the side.
+ */
+export async function notifyCustomerAndBilling(input: OperationInput, email: EmailKind | undefined, event: string, status: string): Promise<void> {
+  const { instance, operation } = input;
+  const summary = email ? `send ${email} e-mail, notify billing: ${event}` : `notify billing: ${event}`;
+  await operationActivities(input).dedupedNotice.notifyCustomerAndBilling.executeWithOptions({ summary }, [
+    { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status, ...(email ? { email } : {}) },
+  ]);
+}
+
 export function stop(input: OperationInput, serverId: number) {
   const { instance } = input;
   const graceMs = input.timings.shutdownGraceMs;
-  return activitiesFor(input.timings).longWait.stopServer.executeWithOptions({ summary: `shut down ${serverName(instance)} (power off after ${Math.round(graceMs / 1000)} s)` }, [
+  return operationActivities(input).longWait.stopServer.executeWithOptions({ summary: `shut down ${serverName(instance)} (power off after ${Math.round(graceMs / 1000)} s)` }, [
     { instance, serverId, gracefulTimeoutMs: graceMs },
   ]);
 }
 
 export function start(input: OperationInput, serverId: number) {
   const { instance } = input;
-  return activitiesFor(input.timings).longWait.startServer.executeWithOptions({ summary: `power on ${serverName(instance)}` }, [{ instance, serverId }]);
+  return operationActivities(input).longWait.startServer.executeWithOptions({ summary: `power on ${serverName(instance)}` }, [{ instance, serverId }]);
 }

@@ -3,14 +3,15 @@
 // uses → e-mail and billing (revision 1 deleted the server first). Safe to run from any state, including after a
 // failed or half-rolled-back provision: each step treats "already gone" as done.
 import { setCurrentDetails } from '@temporalio/workflow';
-import { activitiesFor } from './activity-proxies';
 import type { OperationInput, OperationOutcome } from './domain';
 import { revisionOf, togetherFromRevision2 } from './revisions';
 import { serverName } from './ids';
+import { operationActivities } from './operation-activities';
+import { notifyCustomerAndBilling } from './server-steps';
 
 export async function terminateWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance, operation, resources } = input;
-  const { dedupedNotice, shortCall, longWait } = activitiesFor(input.timings);
+  const { dedupedNotice, shortCall, longWait } = operationActivities(input);
   if (operation.args.snapshot && resources.serverId !== undefined) {
     setCurrentDetails(`Taking a snapshot of ${serverName(instance)}`);
     await longWait.snapshotServer.executeWithOptions({ summary: `snapshot ${serverName(instance)}` }, [
@@ -33,9 +34,14 @@ export async function terminateWorkflow(input: OperationInput): Promise<Operatio
     await deleteServer();
     await deleteDnsRecord();
   }
-  const notices: (() => Promise<unknown>)[] = [];
   // A customer whose instance never ran was never welcomed; don't write to say goodbye.
-  if (input.fromStatus === 'running' || input.fromStatus === 'suspended' || input.fromStatus === 'attention') {
+  const goodbye = input.fromStatus === 'running' || input.fromStatus === 'suspended' || input.fromStatus === 'attention';
+  if (revisionOf(input) >= 4) {
+    await notifyCustomerAndBilling(input, goodbye ? 'terminated' : undefined, 'instance.terminated', 'terminated');
+    return { status: 'terminated', resources: {}, plan: instance.plan };
+  }
+  const notices: (() => Promise<unknown>)[] = [];
+  if (goodbye) {
     notices.push(() => dedupedNotice.sendEmail.executeWithOptions({ summary: 'send terminated e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'terminated' }]));
   }
   notices.push(() =>

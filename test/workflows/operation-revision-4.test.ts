@@ -1,0 +1,119 @@
+// Revision 4 of the operation workflows (workflows/revisions.ts), read from the histories: the
+// entity runs no activity of its own for "operation started" (the child's first activity carries
+// the record, the worker's interceptor writes it first), and an operation's e-mail and billing
+// notice are one activity that names the side that failed.
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { OperationInput } from '../../workflows/domain';
+import { FailureType } from '../../workflows/failure-types';
+import { instanceWorkflowId, operationWorkflowId } from '../../workflows/ids';
+import type { RecordFirst, TransitionRecord } from '../../workflows/transition-record';
+import { startHarness, type Harness, type TestInstance } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness('rev4');
+});
+afterAll(() => h?.close());
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+const firstArg = <T>(payloads: { payloads?: unknown[] | null } | null | undefined): T => defaultPayloadConverter.fromPayload<T>(payloads!.payloads![0] as never);
+
+async function historyOf(workflowId: string): Promise<HistoryEvent[]> {
+  return (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+}
+
+/** The activities a history scheduled, in order, each with its first argument. */
+function scheduled(events: HistoryEvent[]): { name: string; input: Record<string, unknown> & RecordFirst }[] {
+  return events
+    .map((e) => e.activityTaskScheduledEventAttributes)
+    .filter((a): a is NonNullable<typeof a> => Boolean(a))
+    .map((a) => ({ name: a.activityType!.name!, input: firstArg(a.input) }));
+}
+
+/** The entity's events from the operation's requestOperation signal on. */
+async function entitySlice(instance: TestInstance, operationId: string): Promise<HistoryEvent[]> {
+  const events = await historyOf(instanceWorkflowId(instance.id));
+  const at = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'requestOperation' && firstArg<{ operationId: string }>(e.workflowExecutionSignaledEventAttributes.input).operationId === operationId);
+  return events.slice(at);
+}
+
+describe('operation revision 4', () => {
+  it('a suspend: the child carries "started" on its first activity; one notice activity; the entity writes only the end', async () => {
+    const instance = await h.running();
+    const suspend = await instance.request('suspend');
+    expect(await instance.untilDone(suspend)).toEqual({ status: 'succeeded' });
+
+    const child = await historyOf(operationWorkflowId(instance.id, 'suspend', suspend.seq));
+    const input = firstArg<OperationInput>(child[0]!.workflowExecutionStartedEventAttributes!.input);
+    expect(input.revision).toBe(4);
+    expect(input.started).toMatchObject({ status: 'suspending', currentOperationId: suspend.operationId, lastError: null, event: { kind: 'operation.started' } });
+    const steps = scheduled(child);
+    expect(steps.map((s) => s.name)).toEqual(['stopServer', 'notifyCustomerAndBilling']);
+    expect(steps[0]!.input.recordFirst).toEqual(input.started);
+    expect(steps[1]!.input).not.toHaveProperty('recordFirst');
+    expect(steps[1]!.input).toMatchObject({ email: 'suspended', event: 'instance.suspended', status: 'suspended' });
+
+    // The entity: no activity before the child, then one write, which carries "started" as well.
+    const entity = scheduled(await entitySlice(instance, suspend.operationId));
+    expect(entity.map((s) => s.name)).toEqual(['recordTransition']);
+    expect(entity[0]!.input).toMatchObject({ event: { kind: 'operation.succeeded' }, recordFirst: { event: { key: input.started!.event.key } } });
+
+    // The read model heard "started" once (the end write's copy changed nothing), before the end.
+    expect(instance.statuses(suspend)).toEqual(['running', 'succeeded']);
+    expect(instance.events().filter((kind) => kind.startsWith('operation.'))).toEqual(['operation.started', 'operation.succeeded', 'operation.started', 'operation.succeeded']);
+    // The activity itself never sees the record.
+    expect(instance.calls().find((c) => c.activity === 'stopServer')!.input).not.toHaveProperty('recordFirst');
+    expect(instance.emails()).toEqual(['welcome', 'suspended']);
+    expect(instance.billing()).toEqual(['instance.provisioned', 'instance.suspended']);
+  });
+
+  it('a child whose first activity never ran: the entity\'s attention write carries "started"; a retry does not write it again', async () => {
+    const instance = await h.running();
+    // The interceptor's write fails on both attempts (FAST_TIMINGS: 2): stopServer never runs.
+    h.stubs.fail(instance.id, 'recordTransition', { times: 2, message: 'Postgres is restarting' });
+    const suspend = await instance.request('suspend');
+    const state = await instance.untilState((s) => s.status === 'attention', 'attention');
+    expect(state.attention?.error).toMatch(/writing "suspend started" \(operation\.started\) to the read model before stopServer failed: .*Postgres is restarting/);
+    await instance.untilState(() => instance.events().includes('instance.attention'), 'the attention record');
+    expect(instance.calls().filter((c) => c.activity === 'stopServer')).toEqual([]);
+    const started = (record: TransitionRecord) => record.event.kind === 'operation.started' && record.currentOperationId === suspend.operationId;
+    expect(instance.records().filter(started)).toHaveLength(1);
+    expect(instance.events().slice(-2)).toEqual(['operation.started', 'instance.attention']);
+
+    await instance.retry();
+    expect(await instance.untilDone(suspend)).toEqual({ status: 'succeeded' });
+    expect(instance.records().filter(started)).toHaveLength(1);
+    expect(instance.statuses(suspend)).toEqual(['running', 'running', 'running', 'succeeded']);
+  });
+
+  it('a notice that fails says which side: the e-mail went out, the billing notice was refused', async () => {
+    const instance = await h.running();
+    h.stubs.fail(instance.id, 'notifyBilling', { type: FailureType.ProviderRefused, nonRetryable: true, message: 'billing webhook 400: unknown service' });
+    const suspend = await instance.request('suspend');
+    const state = await instance.untilState((s) => s.status === 'attention', 'attention');
+    expect(state.attention?.error).toBe('the billing notice (instance.suspended) failed: billing webhook 400: unknown service (the suspended e-mail went out; a retry sends only what failed)');
+    // Non-retryable: one attempt.
+    expect(instance.calls().filter((c) => c.activity === 'notifyCustomerAndBilling' && c.input.operationId === suspend.operationId)).toHaveLength(1);
+    h.stubs.heal(instance.id);
+    await instance.retry();
+    expect(await instance.untilDone(suspend)).toEqual({ status: 'succeeded' });
+    expect(instance.billing()).toEqual(['instance.provisioned', 'instance.suspended']);
+  });
+
+  it('provision and terminate send their notices as one activity too', async () => {
+    const instance = await h.running();
+    const provision = scheduled(await historyOf(operationWorkflowId(instance.id, 'provision', 1)));
+    expect(provision.map((s) => s.name)).toEqual(['ensureFirewall', 'createServer', 'waitForServerRunning', 'ensureDnsRecord', 'recordResources', 'notifyCustomerAndBilling']);
+    expect(provision[0]!.input.recordFirst).toMatchObject({ event: { kind: 'operation.started' } });
+    expect(provision.at(-1)!.input).toMatchObject({ email: 'welcome', event: 'instance.provisioned' });
+
+    const terminate = await instance.request('terminate');
+    expect(await instance.result()).toMatchObject({ status: 'terminated' });
+    const steps = scheduled(await historyOf(operationWorkflowId(instance.id, 'terminate', terminate.seq)));
+    expect(steps.map((s) => s.name)).toEqual(['deleteDnsRecord', 'deleteServer', 'deleteFirewall', 'deleteUnusedSshKeys', 'notifyCustomerAndBilling']);
+    expect(steps.at(-1)!.input).toMatchObject({ email: 'terminated', event: 'instance.terminated', status: 'terminated' });
+    expect(instance.emails()).toEqual(['welcome', 'terminated']);
+  });
+});
