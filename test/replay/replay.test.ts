@@ -36,26 +36,42 @@ describe('replaying recorded histories', () => {
     }
   });
 
-  it('holds every generation: before the operation-revision-2 patch, children at revision 2, and at revision 3', () => {
-    // Entities live for months: both code paths behind workflows/instance-workflow.ts's patch must
+  it('holds every generation: before the operation-revision-2 patch, children at revisions 2 and 3 behind it, and at revision 4 behind operation-revision-4', () => {
+    // Entities live for months: every code path behind workflows/instance-workflow.ts's patches must
     // replay, and children of every revision (workflows/revisions.ts) an entity may still start.
     const histories = recorded();
     const generation = (r: (typeof histories)[number]) =>
-      r.workflowId.startsWith('before-operation-revision-2--') ? 'before-patch' : r.workflowId.startsWith('before-revision-3--') ? 'revision-2' : 'current';
+      r.workflowId.startsWith('before-operation-revision-2--')
+        ? 'before-patch'
+        : r.workflowId.startsWith('before-revision-3--')
+          ? 'revision-2'
+          : r.workflowId.startsWith('before-revision-4--')
+            ? 'revision-3'
+            : 'current';
     const entities = histories.filter((r) => /--instance--[0-9a-f]+\.json$/.test(r.workflowId));
-    const patchedRun = (r: (typeof entities)[number]) =>
-      r.history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch') ?? false;
+    const operationPatches = (r: (typeof entities)[number]) =>
+      (r.history.events ?? []).flatMap((e) => {
+        const data = e.markerRecordedEventAttributes?.markerName === 'core_patch' ? e.markerRecordedEventAttributes.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+        const id = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id : undefined;
+        return id?.startsWith('operation-revision-') ? [id] : [];
+      });
     const revisionOf = (r: (typeof entities)[number]) => {
       const data = r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
       return (JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { revision?: number }).revision ?? 1;
     };
     // Operation children (`…--instance--<op>-<n>--…`); the sweeps and alerts take no revision.
     const children = histories.filter((r) => /--instance--[a-z_]+-\d+--[0-9a-f]+\.json$/.test(r.workflowId));
-    const expected = { 'before-patch': { patched: false, revision: 1 }, 'revision-2': { patched: true, revision: 2 }, current: { patched: true, revision: 3 } };
-    for (const [name, { patched, revision }] of Object.entries(expected)) {
+    const expected = {
+      'before-patch': { patches: [], revision: 1 },
+      'revision-2': { patches: ['operation-revision-2'], revision: 2 },
+      'revision-3': { patches: ['operation-revision-2'], revision: 3 },
+      // operation-revision-4 implies -2's changes, so a run that starts on today's code records only it.
+      current: { patches: ['operation-revision-4'], revision: 4 },
+    };
+    for (const [name, { patches, revision }] of Object.entries(expected)) {
       const ofGeneration = entities.filter((r) => generation(r) === name);
       expect(ofGeneration.length).toBeGreaterThanOrEqual(3);
-      expect(new Set(ofGeneration.map(patchedRun))).toEqual(new Set([patched]));
+      for (const entity of ofGeneration) expect([name, operationPatches(entity)]).toEqual([name, patches]);
       expect(new Set(children.filter((r) => generation(r) === name).map(revisionOf))).toEqual(new Set([revision]));
     }
   });
