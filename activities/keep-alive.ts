@@ -1,15 +1,16 @@
 // Every activity heartbeats while it runs, even one that is a single provider call, so a worker
 // killed in the middle of any activity is noticed within the heartbeat timeout (seconds) instead
 // of the start-to-close timeout (up to minutes). Heartbeats are billable actions on Temporal Cloud:
-// activities shorter than the first tick send none, and the SDK sends at most one per 4 s (80 % of
-// the 5 s timeout) however often it is called. The keep-alive repeats the activity's own last
+// activities shorter than the first tick send none, and the SDK sends at most one per 1.6 s (80 % of
+// the 2 s timeout) however often it is called. The keep-alive repeats the activity's own last
 // details, so it never wipes the progress a retry resumes from: activities heartbeat through
 // `heartbeat` below, which remembers what they sent.
 import { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
-/** Under the policies' 5 s heartbeat timeout (activity-proxies.ts), with room for a busy event loop. */
-export const KEEP_ALIVE_INTERVAL_MS = 2_000;
+/** Half the policies' 2 s heartbeat timeout (activity-proxies.ts): the SDK flushes the latest call at
+ * the end of each 1.6 s window, so an event loop stalled for up to ~2 s still keeps the activity alive. */
+export const KEEP_ALIVE_INTERVAL_MS = 1_000;
 
 // The details each running activity last heartbeated, read back by the keep-alive.
 const lastDetails = new WeakMap<Context, unknown>();

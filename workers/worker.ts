@@ -39,11 +39,12 @@ export function workerTuning(maxCachedWorkflows = DEFAULT_MAX_CACHED_WORKFLOWS) 
     // running; the SDK's default (~2,300 here) grew the worker to ~900 MiB at 5k idle instances.
     maxCachedWorkflows,
     // A workflow task for a workflow this worker had cached goes to its own (sticky) queue first.
-    // If the worker was killed, the server only learns so when that task times out, once for the
-    // child and once more for the entity: 1 s each instead of the SDK's 10 s keeps recovery after
-    // a crash within seconds. A live worker takes its sticky tasks in milliseconds; one too busy
-    // for a second hands the task to any worker, which replays the (short) history.
-    stickyQueueScheduleToStartTimeout: '1s',
+    // If the worker was killed, the server only learns so when that task times out (for 10 s after
+    // the kill it still counts the dead worker's sticky poller as live), once for the child and once
+    // more for the entity: 500 ms each instead of the SDK's 10 s keeps recovery after a crash under
+    // 5 s. A live worker takes its sticky tasks in milliseconds; one too busy for half a second
+    // hands the task to any worker, which replays the (short) history.
+    stickyQueueScheduleToStartTimeout: '500ms',
   } satisfies Partial<WorkerOptions>;
 }
 
