@@ -27,6 +27,7 @@ import type { ChildHandle, Harness } from './harness';
 import { spread, type Spread } from './servers';
 import { nowMs, round } from './stats';
 import { runMigrations } from '../schema/migrate';
+import { startEmbeddedPostgres } from '../schema/embedded-postgres';
 import { createThrowawayDatabase } from '../schema/throwaway-database';
 import { instanceWorkflowId } from '../workflows/ids';
 
@@ -92,14 +93,25 @@ export interface FleetHealthResult {
 
 const HEALTH_CHECK_CONCURRENCY = 50; // config/fleet.ts's default, which the workers run with
 
+/** A migrated database of the figure's own: a throwaway one on DATABASE_URL's server, else an embedded Postgres. */
+async function figureDatabase(): Promise<{ url: string; description: string; stop(): Promise<void> }> {
+  if (process.env.DATABASE_URL) {
+    const database = await createThrowawayDatabase(process.env.DATABASE_URL, 'bench');
+    await runMigrations(database.url);
+    return { url: database.url, description: 'a database of its own on DATABASE_URL', stop: () => database.drop() };
+  }
+  const embedded = await startEmbeddedPostgres();
+  await runMigrations(embedded.url);
+  return { url: embedded.url, description: 'an embedded PGlite of its own', stop: () => embedded.stop() };
+}
+
 export async function measureFleetHealth(h: Harness, options: FleetHealthOptions): Promise<FleetHealthResult> {
   const { log } = options;
   const loadAverage = round(os.loadavg()[0]!, 1);
   const responder = await startResponder();
-  const database = process.env.DATABASE_URL ? await createThrowawayDatabase(process.env.DATABASE_URL, 'bench') : undefined;
-  // Embedded PGlite serves one database: the figure then shares the run's (and sweeps its instances too).
-  const databaseUrl = database?.url ?? String(h.hostflowEnv().DATABASE_URL);
-  if (database) await runMigrations(database.url);
+  // The sweep reads every running instance: seeded ones only, never the other figures'.
+  const database = await figureDatabase();
+  const databaseUrl = database.url;
   const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
   const workers: ChildHandle[] = [];
   try {
@@ -127,7 +139,7 @@ export async function measureFleetHealth(h: Harness, options: FleetHealthOptions
     for (const s of sizes) s.actionsPerDay = Math.round(s.billablePerSweep.median * HEALTH_SWEEPS_PER_DAY + drift.billable * DRIFT_SWEEPS_PER_DAY);
     return {
       gateways: `local responder (200 at once, ${responder.url})`,
-      database: database ? 'a database of its own on DATABASE_URL' : 'the run\'s embedded PGlite (shared with the other figures)',
+      database: database.description,
       checkConcurrency: HEALTH_CHECK_CONCURRENCY,
       loadAverage,
       sizes,
@@ -138,7 +150,7 @@ export async function measureFleetHealth(h: Harness, options: FleetHealthOptions
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
     await sql.end({ timeout: 5 });
-    await database?.drop();
+    await database.stop();
     await responder.close();
   }
 }
