@@ -57,13 +57,14 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; re
 const PROBE = `
 const { writeFileSync } = require('node:fs');
 const out = require('node:path').join(process.env.HOSTFLOW_TEST_MODULE_PROBE_DIR, process.pid + '.json');
-setInterval(() => writeFileSync(out, JSON.stringify({ main: process.argv[1], modules: Object.keys(require.cache) })), 200).unref();
+// Written whole, then renamed: a reader never sees half a file.
+setInterval(() => { writeFileSync(out + '.tmp', JSON.stringify({ main: process.argv[1], modules: Object.keys(require.cache) })); require('node:fs').renameSync(out + '.tmp', out); }, 200).unref();
 `;
 
 /** What the probed processes have loaded, by entry point (api/main.ts, workers/main.ts). */
 function loadedModules(dir: string): Map<string, string[]> {
   const byMain = new Map<string, string[]>();
-  for (const file of readdirSync(dir)) {
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json'))) {
     const { main, modules } = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { main?: string; modules: string[] };
     // A helper process without a script (node -e, a worker's child) inherits NODE_OPTIONS too: not one of ours.
     if (!main) continue;
@@ -83,15 +84,18 @@ beforeAll(async () => {
   copyFileSync(process.env.HOSTFLOW_TEST_WORKFLOW_BUNDLE!, path.join(tmp, 'bundle.js'));
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: workflowInterceptorModules(true), logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
   writeFileSync(tracingBundlePath(path.join(tmp, 'bundle.js')), code);
-  stack = await startStack({ worker: false });
+  // A database of its own: without DATABASE_URL, two more processes on the run's shared embedded
+  // Postgres queue behind every other file's transactions (a newcomer's npm test timed out here).
+  stack = await startStack({ worker: false, ownDatabase: true });
 });
 afterAll(async () => {
   await stack?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Provisions through a real API and worker process with `env` added; answers what they loaded. */
-async function provisionThroughProcesses(env: Record<string, string>, probeDir: string) {
+/** Provisions through a real API and worker process with `env` added; answers what they loaded.
+ * `whileUp` runs before the processes stop: a span still in an exporter's batch is not lost then. */
+async function provisionThroughProcesses(env: Record<string, string>, probeDir: string, whileUp: () => Promise<unknown> = async () => undefined) {
   const pair = await startProcessPair(stack, {
     env: { ...env, NODE_OPTIONS: `--require ${path.join(tmp, 'probe.js')}`, HOSTFLOW_TEST_MODULE_PROBE_DIR: probeDir },
     temporal: stack.temporal,
@@ -100,6 +104,7 @@ async function provisionThroughProcesses(env: Record<string, string>, probeDir: 
   try {
     const created = await createInstance(pair.stack);
     await untilStatus(pair.stack, created.id, 'running');
+    await whileUp();
     // Both processes have written what they loaded since (the probe writes every 200 ms).
     return await eventually(async () => {
       const seen = loadedModules(probeDir);
@@ -115,14 +120,18 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     const receiver = await startReceiver();
     try {
       const probeDir = mkdtempSync(path.join(tmp, 'probe-on-'));
-      const modules = await provisionThroughProcesses({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' }, probeDir);
-      const trace = await eventually(async () => {
-        const start = receiver.spans.find((s) => s.service === 'hostflow-api' && s.name === 'SignalWithStartWorkflow:instanceWorkflow');
-        if (!start) return undefined;
-        const inTrace = receiver.spans.filter((s) => s.traceId === start.traceId);
-        const names = new Set(inTrace.map((s) => s.name));
-        return names.has('RunWorkflow:provisionWorkflow') && inTrace.some((s) => s.name.startsWith('RunActivity:')) ? { start, inTrace } : undefined;
-      }, { what: 'the provision trace', timeoutMs: 30_000 });
+      const untilTrace = () =>
+        eventually(async () => {
+          const start = receiver.spans.find((s) => s.service === 'hostflow-api' && s.name === 'SignalWithStartWorkflow:instanceWorkflow');
+          if (!start) return undefined;
+          const inTrace = receiver.spans.filter((s) => s.traceId === start.traceId);
+          const names = new Set(inTrace.map((s) => s.name));
+          return names.has('RunWorkflow:provisionWorkflow') && inTrace.some((s) => s.name.startsWith('RunActivity:')) ? { start, inTrace } : undefined;
+        }, { what: 'the provision trace', timeoutMs: 30_000 });
+      let trace!: Awaited<ReturnType<typeof untilTrace>>;
+      const modules = await provisionThroughProcesses({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' }, probeDir, async () => {
+        trace = await untilTrace();
+      });
 
       const byName = (name: string) => trace.inTrace.filter((s) => s.name === name);
       // The provision child runs under the span of the entity's child start (the entity's own run
