@@ -96,10 +96,10 @@ async function queryUntilAnswered(h: Harness, workflowId: string, attempts = 5):
 
 export async function measureIdleMemory(
   h: Harness,
-  options: { counts: number[]; budgetMs: number; maxCachedWorkflows?: number; log: (line: string) => void },
+  options: { counts: number[]; budgetMs: number; maxCachedWorkflows?: number; env?: Record<string, string>; log: (line: string) => void },
 ): Promise<IdleMemoryResult> {
   const taskQueue = `bench-idle-${randomUUID()}`;
-  const env = options.maxCachedWorkflows === undefined ? undefined : { WORKER_MAX_CACHED_WORKFLOWS: String(options.maxCachedWorkflows) };
+  const env = { ...options.env, ...(options.maxCachedWorkflows === undefined ? {} : { WORKER_MAX_CACHED_WORKFLOWS: String(options.maxCachedWorkflows) }) };
   const worker = await h.startWorker('hostflow', { taskQueue, exposeGc: true, env });
   try {
     const measure = async (liveWorkflows: number): Promise<MemoryPoint> => {

@@ -12,7 +12,7 @@ import { instanceDomainEnvShape } from './instance-domain';
 import { providersConfig, providersEnvShape, providersProblems, type ProvidersConfig } from './providers';
 
 /** Workflows a worker keeps cached when WORKER_MAX_CACHED_WORKFLOWS is unset (why: workers/worker.ts). */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 const workerEnvShape = {
   ...providersEnvShape,

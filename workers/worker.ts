@@ -36,7 +36,8 @@ export function workerTuning(maxCachedWorkflows = DEFAULT_MAX_CACHED_WORKFLOWS) 
     // An instance workflow sits idle for weeks between operations: keeping thousands of them in
     // memory buys nothing, while replaying an evicted one when its next signal comes costs
     // milliseconds (its history is a few dozen events). The cache only needs to hold what is
-    // running; the SDK's default (~2,300 here) grew the worker to ~900 MiB at 5k idle instances.
+    // running (two per operation: entity and child, so the default of 100 holds 50 in flight);
+    // the SDK's default (~2,300 here) grew the worker to ~900 MiB at 5k idle instances.
     maxCachedWorkflows,
     // A workflow task for a workflow this worker had cached goes to its own (sticky) queue first.
     // If the worker was killed, the server only learns so when that task times out (for 10 s after

@@ -146,7 +146,7 @@ describe('the worker\'s configuration', () => {
     expect(config.domain).toBe('example.com');
     expect(config.apiPublicUrl).toBe('https://hostflow.example.com');
     expect(config.catalog.sshAllowedCidrs).toEqual(['0.0.0.0/0', '::/0']);
-    expect(config.maxCachedWorkflows).toBe(200);
+    expect(config.maxCachedWorkflows).toBe(100);
     expect(config).not.toHaveProperty('apiKeys');
   });
 
