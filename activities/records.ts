@@ -1,15 +1,16 @@
 // The read model's one writer for what the workflows know: instance status and resources,
-// operation rows, and an audit event. One transaction per call, idempotent by the event's dedupe
-// key: a record whose key is already written changes nothing, so a retried attempt (or a record
-// sent again, as revision 4's "operation started" may be: activities/record-first.ts) never writes
-// over what came after it. Provider activities write nothing here: they return what they created
-// and the workflow records it.
+// operation rows, and an audit event. One transaction per call, once per event key: the key is
+// claimed first, so a record whose key is already written (or being written by another
+// transaction) changes nothing, and a retried attempt, a stale one still running after its
+// heartbeat timeout, or a record sent again (revision 4's "operation started":
+// activities/record-first.ts) never writes over what came after it. Provider activities write
+// nothing here: they return what they created and the workflow records it.
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../schema/db';
 import { events, instances, operations } from '../schema/tables';
 import type { Resources } from '../workflows/domain';
-import { isFinalOperationStatus } from '../workflows/statuses';
-import type { TransitionRecord } from '../workflows/transition-record';
+import { FINAL_OPERATION_STATUSES, isFinalOperationStatus } from '../workflows/statuses';
+import type { RecordFirst, TransitionRecord } from '../workflows/transition-record';
 import type { ActivityDeps } from './deps';
 import { reserveOperation, type OperationReservation } from './operation-reservations';
 import { replaceSnapshots } from './snapshot-records';
@@ -21,20 +22,18 @@ type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 export function createRecordActivities(deps: RecordDeps) {
   return {
-    /** An operation's step: its rows, the instance's status and resources, and the audit event. */
-    async recordTransition(input: TransitionRecord): Promise<void> {
+    /**
+     * An operation's step: its rows, the instance's status and resources, and the audit event.
+     * `recordFirst` (revision 4's "operation started", carried by the entity's write after the
+     * child) is written first, in the same transaction: on a worker without the recordFirst
+     * interceptor, or after the child's own copy failed, the end still brings it, and never
+     * without it.
+     */
+    async recordTransition(input: TransitionRecord & RecordFirst): Promise<void> {
+      const { recordFirst, ...record } = input;
       await deps.db.transaction(async (tx) => {
-        // The event is inserted last, in the same transaction: its key written means all of it is.
-        const [written] = await tx.select({ id: events.id }).from(events).where(eq(events.dedupeKey, input.event.key)).limit(1);
-        if (written) return;
-        const now = new Date();
-        await upsertOperations(tx, input, now);
-        await tx.update(instances).set(transitionPatch(input, now)).where(eq(instances.id, input.instanceId));
-        if (input.snapshots) await replaceSnapshots(tx, input.instanceId, input.snapshots);
-        await tx
-          .insert(events)
-          .values({ instanceId: input.instanceId, operationId: input.currentOperationId ?? input.operations?.[0]?.request.operationId ?? null, kind: input.event.kind, message: input.event.message, data: input.event.data ?? {}, dedupeKey: input.event.key })
-          .onConflictDoNothing();
+        if (recordFirst) await writeOnce(tx, recordFirst);
+        await writeOnce(tx, record);
       });
     },
 
@@ -61,7 +60,30 @@ export function createRecordActivities(deps: RecordDeps) {
   };
 }
 
-async function upsertOperations(tx: Transaction, input: TransitionRecord, now: Date): Promise<void> {
+/** One record, unless its event key is taken. */
+async function writeOnce(tx: Transaction, record: TransitionRecord): Promise<void> {
+  // Claim the key before touching anything: a concurrent writer of the same key waits on the
+  // unique index (events_dedupe_key) until this transaction ends, then finds it taken. A check
+  // before writing let both pass, and the later one wrote over what came after it.
+  const [claimed] = await tx
+    .insert(events)
+    .values({ instanceId: record.instanceId, operationId: record.currentOperationId ?? record.operations?.[0]?.request.operationId ?? null, kind: record.event.kind, message: record.event.message, data: record.event.data ?? {}, dedupeKey: record.event.key })
+    .onConflictDoNothing({ target: events.dedupeKey })
+    .returning({ id: events.id });
+  if (!claimed) return;
+  const now = new Date();
+  if (!(await upsertOperations(tx, record, now))) {
+    // Older than the operation's end (under a key of its own): its instance status is stale too.
+    await tx.delete(events).where(eq(events.id, claimed.id));
+    return;
+  }
+  await tx.update(instances).set(transitionPatch(record, now)).where(eq(instances.id, record.instanceId));
+  if (record.snapshots) await replaceSnapshots(tx, record.instanceId, record.snapshots);
+}
+
+/** false when the record would move a finished operation back to `running` (it then writes none). */
+async function upsertOperations(tx: Transaction, input: TransitionRecord, now: Date): Promise<boolean> {
+  let current = true;
   for (const op of input.operations ?? []) {
     const row = {
       id: op.request.operationId,
@@ -77,7 +99,7 @@ async function upsertOperations(tx: Transaction, input: TransitionRecord, now: D
       startedAt: op.status === 'running' ? now : null,
       finishedAt: isFinalOperationStatus(op.status) ? now : null,
     };
-    await tx
+    const written = await tx
       .insert(operations)
       .values(row)
       .onConflictDoUpdate({
@@ -89,8 +111,13 @@ async function upsertOperations(tx: Transaction, input: TransitionRecord, now: D
           finishedAt: row.finishedAt,
           updatedAt: now,
         },
-      });
+        // A finished operation never runs again: a "running" that arrives after the end is stale.
+        setWhere: sql`not (${operations.status} in ${FINAL_OPERATION_STATUSES} and excluded.status = 'running')`,
+      })
+      .returning({ id: operations.id });
+    if (written.length === 0) current = false;
   }
+  return current;
 }
 
 function transitionPatch(input: TransitionRecord, now: Date): InstancePatch {
