@@ -13,6 +13,7 @@ import type { ActivityDeps } from './deps';
 import { callProvider, classify, ProviderError } from './errors';
 import type { CreateServerSpec, HetznerClient, HetznerServer } from './hetzner-client';
 import { waitForAction, waitForStatus, type HetznerWaitDeps, type WaitProgress } from './hetzner-waits';
+import { pollUntil } from './poll';
 
 export const INSTANCE_LABEL = 'hostflow-instance';
 
@@ -73,8 +74,18 @@ async function deleteServer(deps: ServerDeps, input: { instance: InstanceSpec; s
   const found = await callProvider(what, () => deps.hetzner.listServers({ labelSelector: `${INSTANCE_LABEL}=${input.instance.instanceId}` }));
   const ids = new Set(found.map((s) => s.id));
   if (input.serverId !== undefined) ids.add(input.serverId);
+  // A previous attempt (its worker killed mid-wait) already asked: wait for that delete, never a second.
+  const deleting = new Set(found.filter((s) => s.status === 'deleting').map((s) => s.id));
   const deleted: number[] = [];
   for (const id of ids) {
+    if (deleting.has(id)) {
+      await pollUntil(async () => ((await callProvider(what, () => deps.hetzner.getServer(id))) === null ? true : undefined), {
+        intervalMs: deps.pollIntervalMs,
+        heartbeat: { step: 'delete_server', startedAt: Date.now() },
+      });
+      deleted.push(id);
+      continue;
+    }
     const actionId = await callProvider(what, () => deps.hetzner.deleteServer(id));
     if (actionId !== null) {
       await waitForAction(deps, what, actionId, { step: 'delete_server', actionId, startedAt: Date.now() });
