@@ -21,7 +21,7 @@ import { INSTANCE_WORKFLOW_TYPE, instanceWorkflowId, provisionWorkflowId } from 
 import { abortSignal, readySignal, requestOperationSignal, retrySignal, skipSignal, stateQuery } from '../../workflows/messages';
 import { instanceSearchAttributes } from '../../workflows/search-attributes';
 import { isFinalOperationStatus, type OperationStatus, type OperationType } from '../../workflows/statuses';
-import type { TransitionRecord } from '../../workflows/transition-record';
+import type { RecordFirst, TransitionRecord } from '../../workflows/transition-record';
 import type { DriftScan, FleetActivities, HealthSweepReport } from '../../workflows/fleet-types';
 
 /** Short waits and back-off, so a failure reaches `attention` (or a timeout fires) in milliseconds. */
@@ -200,7 +200,11 @@ export class Stubs {
       notifyBilling,
       // The real composition over the stubs above: each side is recorded (and fails) as its own stub.
       notifyCustomerAndBilling: stub('notifyCustomerAndBilling', (input) => createNoticeActivities({ sendEmail, notifyBilling }).notifyCustomerAndBilling(input)),
-      recordTransition: (input: TransitionRecord) => this.recordTransition(input),
+      // As records.ts: a record the entity's write carries (revision 4's "started") is written first.
+      recordTransition: async ({ recordFirst, ...record }: TransitionRecord & RecordFirst) => {
+        if (recordFirst) await this.recordTransition(recordFirst);
+        await this.recordTransition(record);
+      },
       recordResources: stub('recordResources', () => undefined),
       armReadyCallback: stub('armReadyCallback', () => undefined),
       reserveOperation: stub('reserveOperation', ({ reservationKey }) => {
