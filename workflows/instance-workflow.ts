@@ -126,8 +126,10 @@ async function runOperation(entity: Entity, request: OperationRequest): Promise<
   if (revision2) view.refresh();
   else view.show(request.type);
   // Revision 4: "started" is not an activity of the entity's: the child's first activity carries
-  // it. The entity's next write after the child carries it too (a child may end before any of its
-  // activities ran, or on a worker without the interceptor); its event key makes it one row.
+  // it. The entity's next write after the child carries it too, and recordTransition writes it
+  // first, in that write's own transaction (a child may end before any of its activities ran, its
+  // first activity's write may have failed, or its worker may lack the interceptor); its event key
+  // makes it one row.
   const startedRecord = revision4 ? readModel.startedRecord(request) : undefined;
   const started = startedRecord ? undefined : readModel.started(request);
   if (!revision2) await started;

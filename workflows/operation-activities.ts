@@ -8,9 +8,11 @@
 //
 // Which call is first is deterministic (calls schedule their activity synchronously, in code
 // order), so a replay attaches it to the same activity. A child that fails before it schedules any
-// activity (no server recorded, cancelled first) or whose first activity never ran: the entity's
-// next write carries the same record as its own `recordFirst` (instance-workflow.ts), written once
-// by event key, so "started" always reaches the read model before the end.
+// activity (no server recorded, cancelled first), whose first activity never ran, or whose write
+// of it failed (the interceptor logs that and runs the activity): the entity's next write carries
+// the same record as its own `recordFirst` (instance-workflow.ts), and recordTransition writes it
+// first in that write's transaction, once by event key: "started" reaches the read model with the
+// entity's next write at the latest, and a late copy (a stale attempt) changes nothing after it.
 import { activitiesFor, type ActivityProxies } from './activity-proxies';
 import type { OperationInput } from './domain';
 import { revisionOf } from './revisions';

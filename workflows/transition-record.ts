@@ -33,8 +33,10 @@ export interface TransitionRecord {
  * From revision 4 of the operation workflows: a record to write before an activity runs, carried
  * in that activity's own input (`args[0].recordFirst`), so it costs no activity of its own. The
  * worker's activity interceptor (activities/record-first.ts) writes it through the records
- * activity, idempotent by its event key, then runs the activity without it. The entity hands the
- * "operation started" record this way to the child's first activity (workflows/operation-activities.ts).
+ * activity, once by its event key, then runs the activity without it (a failed write is logged,
+ * not fatal). recordTransition writes the one its own input carries itself, first, in the same
+ * transaction. The entity hands the "operation started" record this way to the child's first
+ * activity (workflows/operation-activities.ts) and again to its next write after the child.
  */
 export interface RecordFirst {
   recordFirst?: TransitionRecord;
