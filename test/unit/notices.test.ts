@@ -1,8 +1,11 @@
 // notifyCustomerAndBilling (activities/notices.ts): sendEmail and notifyBilling composed into one
-// activity. Both sides run; a failure names the side that failed and the side that went out, and
-// is retried unless every failed side is permanent.
+// activity. Both sides run; a failure names the side that failed and what the other did, and is
+// retried unless every failed side is permanent. A side refused for good is not sent again by the
+// next attempt (heartbeat details), and once only such sides are left the activity ends for good.
 import { ApplicationFailure } from '@temporalio/common';
-import { createNoticeActivities, type NoticeSides } from '../../activities/notices';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createNoticeActivities, type NoticeProgress, type NoticeSides } from '../../activities/notices';
 import { FailureType } from '../../workflows/failure-types';
 
 const notice = { instanceId: 'i-1', operationId: 'op-1', serviceId: '7', event: 'instance.suspended', status: 'suspended' };
@@ -23,6 +26,9 @@ function sides(email: () => Promise<'sent' | 'already sent'>, billing: () => Pro
   };
   return { calls, ...createNoticeActivities(both) };
 }
+
+/** An attempt of the activity, with what the previous one heartbeated (the SDK's failure warnings kept quiet). */
+const attempt = (n: number, heartbeatDetails?: unknown) => new MockActivityEnvironment({ attempt: n, heartbeatDetails }, { logger: new DefaultLogger('ERROR', () => undefined) });
 
 const failureOf = async (promise: Promise<unknown>): Promise<ApplicationFailure> => {
   try {
@@ -52,23 +58,75 @@ describe('notifyCustomerAndBilling', () => {
     expect(calls).toEqual(['email:suspended', 'billing:instance.suspended']);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: FailureType.ProviderRefused, nonRetryable: true, details: [{ provider: 'SMTP' }] });
-    expect(failure.message).toBe('the suspended e-mail to the customer failed: SMTP 550 mailbox unavailable (the billing notice went out; a retry sends only what failed)');
+    expect(failure.message).toBe("the suspended e-mail to the customer failed: SMTP 550 mailbox unavailable (the billing notice went out; not retried; an operator's retry sends only what failed)");
   });
 
   it('a transient billing failure is retried (with its back-off), the e-mail having gone out', async () => {
     const { notifyCustomerAndBilling } = sides(async () => 'sent', () => Promise.reject(transient('billing webhook 503')));
     const failure = await failureOf(notifyCustomerAndBilling({ ...notice, email: 'suspended' }));
     expect(failure).toMatchObject({ type: 'billing webhook.http_503', nonRetryable: false, nextRetryDelay: 5_000 });
-    expect(failure.message).toBe('the billing notice (instance.suspended) failed: billing webhook 503 (the suspended e-mail went out; a retry sends only what failed)');
+    expect(failure.message).toBe('the billing notice (instance.suspended) failed: billing webhook 503 (the suspended e-mail went out; the next attempt sends only the billing notice)');
   });
 
   it('both failing: both named; retried while one of them may still succeed on its own', async () => {
     const { notifyCustomerAndBilling } = sides(() => Promise.reject(refused('SMTP 550')), () => Promise.reject(new Error('connect ECONNREFUSED')));
     const failure = await failureOf(notifyCustomerAndBilling({ ...notice, email: 'suspended' }));
     expect(failure).toMatchObject({ type: 'Error', nonRetryable: false });
-    expect(failure.message).toBe('the suspended e-mail to the customer failed: SMTP 550; the billing notice (instance.suspended) failed: connect ECONNREFUSED');
+    expect(failure.message).toBe('the suspended e-mail to the customer failed: SMTP 550; the billing notice (instance.suspended) failed: connect ECONNREFUSED (the next attempt sends only the billing notice)');
 
     const permanent = sides(() => Promise.reject(refused('SMTP 550')), () => Promise.reject(refused('billing 400')));
-    expect(await failureOf(permanent.notifyCustomerAndBilling({ ...notice, email: 'suspended' }))).toMatchObject({ type: FailureType.ProviderRefused, nonRetryable: true });
+    const both = await failureOf(permanent.notifyCustomerAndBilling({ ...notice, email: 'suspended' }));
+    expect(both).toMatchObject({ type: FailureType.ProviderRefused, nonRetryable: true });
+    expect(both.message).toBe('the suspended e-mail to the customer failed: SMTP 550; the billing notice (instance.suspended) failed: billing 400');
+
+    const transientBoth = sides(() => Promise.reject(new Error('connect ETIMEDOUT')), () => Promise.reject(new Error('connect ECONNREFUSED')));
+    expect((await failureOf(transientBoth.notifyCustomerAndBilling({ ...notice, email: 'suspended' }))).message).toBe(
+      'the suspended e-mail to the customer failed: connect ETIMEDOUT; the billing notice (instance.suspended) failed: connect ECONNREFUSED',
+    );
+  });
+
+  it('says what the other side did: sent before, or not configured', async () => {
+    const unconfigured = sides(() => Promise.reject(refused('SMTP 550')), async () => 'not configured');
+    const failure = await failureOf(unconfigured.notifyCustomerAndBilling({ ...notice, email: 'suspended' }));
+    expect(failure).toMatchObject({ nonRetryable: true });
+    expect(failure.message).toBe('the suspended e-mail to the customer failed: SMTP 550 (the billing notice was not sent: no billing webhook is configured)');
+
+    const earlier = sides(async () => 'already sent', () => Promise.reject(transient('billing webhook 503')));
+    expect((await failureOf(earlier.notifyCustomerAndBilling({ ...notice, email: 'suspended' }))).message).toBe(
+      'the billing notice (instance.suspended) failed: billing webhook 503 (the suspended e-mail had already gone out; the next attempt sends only the billing notice)',
+    );
+  });
+
+  it('a refused e-mail is not sent again by the attempt a transient billing failure earns; then only it is left: not retried', async () => {
+    let billingUp = false;
+    const { calls, notifyCustomerAndBilling } = sides(
+      () => Promise.reject(refused('SMTP 550 mailbox unavailable')),
+      () => (billingUp ? Promise.resolve('sent' as const) : Promise.reject(transient('billing webhook 503'))),
+    );
+    const input = { ...notice, email: 'suspended' as const };
+
+    // Attempt 1: both fail; the e-mail for good, which its heartbeat remembers.
+    const first = attempt(1);
+    const beats: unknown[] = [];
+    first.on('heartbeat', (details: unknown) => beats.push(details));
+    const firstFailure = await failureOf(first.run(notifyCustomerAndBilling, input));
+    expect(firstFailure).toMatchObject({ type: 'billing webhook.http_503', nonRetryable: false });
+    expect(beats).toEqual([{ refused: { email: { type: FailureType.ProviderRefused, message: 'SMTP 550 mailbox unavailable', details: [{ provider: 'SMTP' }] } } } satisfies NoticeProgress]);
+
+    // Attempt 2, billing still down: the e-mail is not sent again; still retried, no new heartbeat.
+    const second = attempt(2, beats.at(-1));
+    second.on('heartbeat', (details: unknown) => beats.push(details));
+    const secondFailure = await failureOf(second.run(notifyCustomerAndBilling, input));
+    expect(secondFailure).toMatchObject({ type: 'billing webhook.http_503', nonRetryable: false });
+    expect(secondFailure.message).toBe('the suspended e-mail to the customer failed: SMTP 550 mailbox unavailable; the billing notice (instance.suspended) failed: billing webhook 503 (the next attempt sends only the billing notice)');
+    expect(beats).toHaveLength(1);
+
+    // Attempt 3, billing back: only the refused e-mail is left, so it ends for good, named as before.
+    billingUp = true;
+    const third = attempt(3, beats.at(-1));
+    const last = await failureOf(third.run(notifyCustomerAndBilling, input));
+    expect(last).toMatchObject({ type: FailureType.ProviderRefused, nonRetryable: true, details: [{ provider: 'SMTP' }] });
+    expect(last.message).toBe("the suspended e-mail to the customer failed: SMTP 550 mailbox unavailable (the billing notice went out; not retried; an operator's retry sends only what failed)");
+    expect(calls).toEqual(['email:suspended', 'billing:instance.suspended', 'billing:instance.suspended', 'billing:instance.suspended']);
   });
 });

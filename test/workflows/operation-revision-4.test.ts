@@ -112,13 +112,35 @@ describe('operation revision 4', () => {
     h.stubs.fail(instance.id, 'notifyBilling', { type: FailureType.ProviderRefused, nonRetryable: true, message: 'billing webhook 400: unknown service' });
     const suspend = await instance.request('suspend');
     const state = await instance.untilState((s) => s.status === 'attention', 'attention');
-    expect(state.attention?.error).toBe('the billing notice (instance.suspended) failed: billing webhook 400: unknown service (the suspended e-mail went out; a retry sends only what failed)');
+    expect(state.attention?.error).toBe("the billing notice (instance.suspended) failed: billing webhook 400: unknown service (the suspended e-mail went out; not retried; an operator's retry sends only what failed)");
     // Non-retryable: one attempt.
     expect(instance.calls().filter((c) => c.activity === 'notifyCustomerAndBilling' && c.input.operationId === suspend.operationId)).toHaveLength(1);
     h.stubs.heal(instance.id);
     await instance.retry();
     expect(await instance.untilDone(suspend)).toEqual({ status: 'succeeded' });
     expect(instance.billing()).toEqual(['instance.provisioned', 'instance.suspended']);
+  });
+
+  it('a refused e-mail is not sent again by the retry a transient billing failure earns; the billing notice going out leaves it alone: not retried', async () => {
+    const instance = await h.running();
+    h.stubs.fail(instance.id, 'sendEmail', { type: FailureType.ProviderRefused, nonRetryable: true, message: 'SMTP 550 mailbox unavailable' });
+    h.stubs.fail(instance.id, 'notifyBilling', { times: 1, message: 'billing webhook 503' });
+    const suspend = await instance.request('suspend');
+    const state = await instance.untilState((s) => s.status === 'attention', 'attention');
+    expect(state.attention?.error).toBe("the suspended e-mail to the customer failed: SMTP 550 mailbox unavailable (the billing notice went out; not retried; an operator's retry sends only what failed)");
+    // Two attempts of the notice; the e-mail was tried on the first only (the heartbeat remembered it).
+    const notices = instance.calls().filter((c) => ['notifyCustomerAndBilling', 'sendEmail', 'notifyBilling'].includes(c.activity) && c.input.operationId === suspend.operationId);
+    expect(notices.map((c) => (c.activity === 'notifyCustomerAndBilling' ? c.activity : `${c.activity}: ${c.outcome}`))).toEqual([
+      'notifyCustomerAndBilling',
+      'sendEmail: failed',
+      'notifyBilling: failed',
+      'notifyCustomerAndBilling',
+      'notifyBilling: ok',
+    ]);
+    h.stubs.heal(instance.id);
+    await instance.retry();
+    expect(await instance.untilDone(suspend)).toEqual({ status: 'succeeded' });
+    expect(instance.emails()).toEqual(['welcome', 'suspended']);
   });
 
   it('provision and terminate send their notices as one activity too', async () => {
