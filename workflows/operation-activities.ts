@@ -1,10 +1,12 @@
 // The activity proxies of one operation child (activity-proxies.ts's, with its timings). From
 // revision 4 the entity no longer runs an activity of its own to write "operation started": it
 // builds the record and passes it in OperationInput.started, and the child hands it to the FIRST
-// activity it schedules, whichever that is, as `recordFirst` on that activity's input (visible in
-// the Web UI). The worker's interceptor (activities/record-first.ts) writes it before the activity
+// activity it calls, whichever that is, as `recordFirst` on that activity's input (visible in the
+// Web UI). The worker's interceptor (activities/record-first.ts) writes it before the activity
 // runs. Children do nothing for it by hand: every call through these proxies, direct or with
-// `.executeWithOptions`, goes through one wrapper, and the first one carries the record.
+// `.executeWithOptions`, goes through one wrapper, and the first call whose input is a plain object
+// (every activity's is) carries the record. A call made in a scope already cancelled schedules
+// nothing, so the record then rides on no activity; the entity's write below covers that.
 //
 // Which call is first is deterministic (calls schedule their activity synchronously, in code
 // order), so a replay attaches it to the same activity. A child that fails before it schedules any
@@ -36,10 +38,11 @@ export function operationActivities(input: OperationInput): ActivityProxies {
 function handingOnFirst(plain: ActivityProxies, record: TransitionRecord): ActivityProxies {
   let handedOn = false;
   const attach = (args: unknown[]): unknown[] => {
-    if (handedOn) return args;
-    handedOn = true;
     const [first, ...rest] = args;
-    return [{ ...(first as object), recordFirst: record } satisfies RecordFirst, ...rest];
+    // Spread into anything but a plain object (an array, a class instance, none), the input would change shape.
+    if (handedOn || !isPlainObject(first)) return args;
+    handedOn = true;
+    return [{ ...first, recordFirst: record } satisfies RecordFirst, ...rest];
   };
   const wrap = (activity: Activity): Activity =>
     Object.assign((...args: unknown[]) => activity(...attach(args)), {
@@ -50,4 +53,10 @@ function handingOnFirst(plain: ActivityProxies, record: TransitionRecord): Activ
       get: (target, name) => wrap(Reflect.get(target, name) as Activity),
     });
   return Object.fromEntries(Object.entries(plain).map(([name, activities]) => [name, policy(activities)])) as ActivityProxies;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
