@@ -47,3 +47,5 @@ function notices(email: ReturnType<typeof createEmailActivities>, billing: Retur
 /** Every activity by name; the names are recorded in workflow histories, so they never change. */
 export type Activities = ReturnType<typeof createActivities>;
 export type { ActivityDeps } from './deps';
+/** The customer e-mails there are (email-templates.ts), for the workflows, which import activities as types only and from here. */
+export type { EmailKind } from './email-templates';

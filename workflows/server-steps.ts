@@ -1,14 +1,12 @@
 // Steps every operation on an existing server shares: find its server, stop or start it, and tell
 // the customer and the billing system what happened.
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { EmailKind } from '../activities';
 import type { OperationInput } from './domain';
 import { FailureType } from './failure-types';
 import { serverName } from './ids';
 import { operationActivities } from './operation-activities';
 import { revisionOf, togetherFromRevision2 } from './revisions';
-
-type EmailKind = Parameters<Activities['sendEmail']>[0]['kind'];
 
 /** The instance's server. The entity only runs these on an instance that has one; if the read of
  * it was lost, the operation goes to `attention` naming the instance, without calling Hetzner. */

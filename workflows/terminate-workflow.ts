@@ -38,17 +38,17 @@ export async function terminateWorkflow(input: OperationInput): Promise<Operatio
   const goodbye = input.fromStatus === 'running' || input.fromStatus === 'suspended' || input.fromStatus === 'attention';
   if (revisionOf(input) >= 4) {
     await notifyCustomerAndBilling(input, goodbye ? 'terminated' : undefined, 'instance.terminated', 'terminated');
-    return { status: 'terminated', resources: {}, plan: instance.plan };
+  } else {
+    const notices: (() => Promise<unknown>)[] = [];
+    if (goodbye) {
+      notices.push(() => dedupedNotice.sendEmail.executeWithOptions({ summary: 'send terminated e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'terminated' }]));
+    }
+    notices.push(() =>
+      dedupedNotice.notifyBilling.executeWithOptions({ summary: 'notify billing: terminated' }, [
+        { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.terminated', status: 'terminated' },
+      ]),
+    );
+    await togetherFromRevision2(input, notices);
   }
-  const notices: (() => Promise<unknown>)[] = [];
-  if (goodbye) {
-    notices.push(() => dedupedNotice.sendEmail.executeWithOptions({ summary: 'send terminated e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'terminated' }]));
-  }
-  notices.push(() =>
-    dedupedNotice.notifyBilling.executeWithOptions({ summary: 'notify billing: terminated' }, [
-      { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.terminated', status: 'terminated' },
-    ]),
-  );
-  await togetherFromRevision2(input, notices);
   return { status: 'terminated', resources: {}, plan: instance.plan };
 }
