@@ -54,11 +54,17 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; re
   };
 }
 
+// NODE_OPTIONS' --require runs in every thread too (the worker's workflow thread, pino's): only the
+// main thread writes, or two threads would share one file (a torn read, or a rename of a file the
+// other thread had just renamed, which threw and killed the process).
 const PROBE = `
-const { writeFileSync } = require('node:fs');
-const out = require('node:path').join(process.env.HOSTFLOW_TEST_MODULE_PROBE_DIR, process.pid + '.json');
-// Written whole, then renamed: a reader never sees half a file.
-setInterval(() => { writeFileSync(out + '.tmp', JSON.stringify({ main: process.argv[1], modules: Object.keys(require.cache) })); require('node:fs').renameSync(out + '.tmp', out); }, 200).unref();
+const { isMainThread } = require('node:worker_threads');
+if (isMainThread) {
+  const { writeFileSync, renameSync } = require('node:fs');
+  const out = require('node:path').join(process.env.HOSTFLOW_TEST_MODULE_PROBE_DIR, process.pid + '.json');
+  // Written whole, then renamed: a reader never sees half a file.
+  setInterval(() => { writeFileSync(out + '.tmp', JSON.stringify({ main: process.argv[1], modules: Object.keys(require.cache) })); renameSync(out + '.tmp', out); }, 200).unref();
+}
 `;
 
 /** What the probed processes have loaded, by entry point (api/main.ts, workers/main.ts). */
