@@ -8,8 +8,8 @@ import { describeFailure, FailureType } from './failures';
 import { serverName } from './ids';
 import { operationActivities } from './operation-activities';
 import { buildServer, type BuildReport } from './provision-steps';
-import { revisionOf, togetherFromRevision2 } from './revisions';
-import { notifyCustomerAndBilling } from './server-steps';
+import { revisionOf } from './revisions';
+import { tellCustomerAndBilling } from './server-steps';
 import { minutes } from './summaries';
 import { listenForVm } from './vm-callback';
 
@@ -34,21 +34,10 @@ export async function provisionWorkflow(input: OperationInput): Promise<Operatio
 
 /** The VPS is up: from here a failure goes to an operator (attention), never deletes a working server. */
 async function finishReady(input: OperationInput, resources: Resources, ready: ReadyPayload): Promise<OperationOutcome> {
-  const { instance, operation } = input;
-  const { dedupedNotice } = operationActivities(input);
+  const { instance } = input;
   setCurrentDetails('Ready; sending the welcome e-mail and notifying billing');
   try {
-    if (revisionOf(input) >= 4) {
-      await notifyCustomerAndBilling(input, 'welcome', 'instance.provisioned', 'running');
-    } else {
-      await togetherFromRevision2(input, [
-        () => dedupedNotice.sendEmail.executeWithOptions({ summary: 'send welcome e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'welcome' }]),
-        () =>
-          dedupedNotice.notifyBilling.executeWithOptions({ summary: 'notify billing: provisioned' }, [
-            { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.provisioned', status: 'running' },
-          ]),
-      ]);
-    }
+    await tellCustomerAndBilling(input, 'welcome', 'instance.provisioned', 'running');
   } catch (error) {
     if (isCancellation(error)) throw error;
     const cause = describeFailure(error);

@@ -21,29 +21,25 @@ export function serverOf(input: OperationInput): number {
   });
 }
 
-export async function tellCustomerAndBilling(input: OperationInput, email: 'suspended' | 'unsuspended' | undefined, event: string, status: string): Promise<void> {
-  if (revisionOf(input) >= 4) return notifyCustomerAndBilling(input, email, event, status);
+/**
+ * Tell the customer (when the operation sends an e-mail) and the billing system what happened; every
+ * operation's last step. Revision 4: both as ONE activity (activities/notices.ts), one billable action
+ * instead of two; each side is deduplicated on its own, so a retry after one went out repeats only the
+ * other, and a failure names the side. Before: two activities, at once from revision 2.
+ */
+export async function tellCustomerAndBilling(input: OperationInput, email: EmailKind | undefined, event: string, status: string): Promise<void> {
   const { instance, operation } = input;
   const { dedupedNotice } = operationActivities(input);
-  const sendEmail = () => dedupedNotice.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email! }]);
-  const notifyBilling = () =>
-    dedupedNotice.notifyBilling.executeWithOptions({ summary: `notify billing: ${event}` }, [
-      { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status },
-    ]);
-  await togetherFromRevision2(input, email ? [sendEmail, notifyBilling] : [notifyBilling]);
-}
-
-/**
- * Revision 4: the customer's e-mail (if the operation sends one) and the billing notice as ONE
- * activity (activities/notices.ts), one billable action instead of two. Each side is deduplicated
- * on its own, so a retry after one went out repeats only the other; a failure names the side.
- */
-export async function notifyCustomerAndBilling(input: OperationInput, email: EmailKind | undefined, event: string, status: string): Promise<void> {
-  const { instance, operation } = input;
-  const summary = email ? `send ${email} e-mail, notify billing: ${event}` : `notify billing: ${event}`;
-  await operationActivities(input).dedupedNotice.notifyCustomerAndBilling.executeWithOptions({ summary }, [
-    { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status, ...(email ? { email } : {}) },
-  ]);
+  const billing = { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status };
+  if (revisionOf(input) >= 4) {
+    const summary = email ? `send ${email} e-mail, notify billing: ${event}` : `notify billing: ${event}`;
+    await dedupedNotice.notifyCustomerAndBilling.executeWithOptions({ summary }, [{ ...billing, ...(email ? { email } : {}) }]);
+    return;
+  }
+  const notifyBilling = () => dedupedNotice.notifyBilling.executeWithOptions({ summary: `notify billing: ${event}` }, [billing]);
+  if (!email) return togetherFromRevision2(input, [notifyBilling]);
+  const sendEmail = () => dedupedNotice.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email }]);
+  await togetherFromRevision2(input, [sendEmail, notifyBilling]);
 }
 
 export function stop(input: OperationInput, serverId: number) {

@@ -4,14 +4,14 @@
 // failed or half-rolled-back provision: each step treats "already gone" as done.
 import { setCurrentDetails } from '@temporalio/workflow';
 import type { OperationInput, OperationOutcome } from './domain';
-import { revisionOf, togetherFromRevision2 } from './revisions';
+import { revisionOf } from './revisions';
 import { serverName } from './ids';
 import { operationActivities } from './operation-activities';
-import { notifyCustomerAndBilling } from './server-steps';
+import { tellCustomerAndBilling } from './server-steps';
 
 export async function terminateWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance, operation, resources } = input;
-  const { dedupedNotice, shortCall, longWait } = operationActivities(input);
+  const { shortCall, longWait } = operationActivities(input);
   if (operation.args.snapshot && resources.serverId !== undefined) {
     setCurrentDetails(`Taking a snapshot of ${serverName(instance)}`);
     await longWait.snapshotServer.executeWithOptions({ summary: `snapshot ${serverName(instance)}` }, [
@@ -36,19 +36,6 @@ export async function terminateWorkflow(input: OperationInput): Promise<Operatio
   }
   // A customer whose instance never ran was never welcomed; don't write to say goodbye.
   const goodbye = input.fromStatus === 'running' || input.fromStatus === 'suspended' || input.fromStatus === 'attention';
-  if (revisionOf(input) >= 4) {
-    await notifyCustomerAndBilling(input, goodbye ? 'terminated' : undefined, 'instance.terminated', 'terminated');
-  } else {
-    const notices: (() => Promise<unknown>)[] = [];
-    if (goodbye) {
-      notices.push(() => dedupedNotice.sendEmail.executeWithOptions({ summary: 'send terminated e-mail' }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: 'terminated' }]));
-    }
-    notices.push(() =>
-      dedupedNotice.notifyBilling.executeWithOptions({ summary: 'notify billing: terminated' }, [
-        { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event: 'instance.terminated', status: 'terminated' },
-      ]),
-    );
-    await togetherFromRevision2(input, notices);
-  }
+  await tellCustomerAndBilling(input, goodbye ? 'terminated' : undefined, 'instance.terminated', 'terminated');
   return { status: 'terminated', resources: {}, plan: instance.plan };
 }
