@@ -9,25 +9,39 @@
 // details and not sent again by the next attempt: its dedupe row stays `pending` after a failure,
 // so sending it again would repeat the refused e-mail on every retry the other side's transient
 // failure earns. Once only refused sides are left, the activity ends without a retry.
+//
+// Revision 5: the input may carry the operation's success record (`finished`); once both sides are
+// out the activity writes it through the records activity (once by its event key, "started" first
+// in the same transaction) and answers its key as `recorded`, so the entity writes no record of its
+// own. A failed write fails the attempt, retryably: the next one finds both notices already sent
+// (their dedupe rows) and only writes the record.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { BillingEvent, createBillingActivities } from './billing';
 import type { createEmailActivities } from './email';
 import type { EmailKind } from './email-templates';
+import { FailureType } from '../workflows/failure-types';
+import type { RecordFirst, TransitionRecord } from '../workflows/transition-record';
 import { heartbeat, previousHeartbeat } from './keep-alive';
+import type { createRecordActivities } from './records';
 
 export interface NoticeSides {
   sendEmail: ReturnType<typeof createEmailActivities>['sendEmail'];
   notifyBilling: ReturnType<typeof createBillingActivities>['notifyBilling'];
+  recordTransition: ReturnType<typeof createRecordActivities>['recordTransition'];
 }
 
 export interface CustomerAndBillingNotice extends BillingEvent {
   /** The customer's e-mail to send with the billing notice; unset: billing only. */
   email?: EmailKind;
+  /** Revision 5: the operation's success record, written once both notices are out. */
+  finished?: TransitionRecord & RecordFirst;
 }
 
 export interface NoticeResult {
   email?: Awaited<ReturnType<NoticeSides['sendEmail']>>;
   billing: Awaited<ReturnType<NoticeSides['notifyBilling']>>;
+  /** The event key of the `finished` record, once it is written (or was already). */
+  recorded?: string;
 }
 
 type SideName = 'email' | 'billing';
@@ -54,10 +68,10 @@ interface Side {
   send: () => Promise<SideOutcome>;
 }
 
-export function createNoticeActivities({ sendEmail, notifyBilling }: NoticeSides) {
+export function createNoticeActivities({ sendEmail, notifyBilling, recordTransition }: NoticeSides) {
   return {
     async notifyCustomerAndBilling(input: CustomerAndBillingNotice): Promise<NoticeResult> {
-      const { email, ...billingEvent } = input;
+      const { email, finished, ...billingEvent } = input;
       const sides: Side[] = [
         ...(email ? [{ name: 'email' as const, failed: `the ${email} e-mail to the customer`, noun: `the ${email} e-mail`, send: () => sendEmail({ instanceId: input.instanceId, operationId: input.operationId, kind: email }) }] : []),
         { name: 'billing', failed: `the billing notice (${input.event})`, noun: 'the billing notice', send: () => notifyBilling(billingEvent) },
@@ -71,7 +85,12 @@ export function createNoticeActivities({ sendEmail, notifyBilling }: NoticeSides
         if (outcome.status === 'fulfilled') done.set(side.name, outcome.value);
         else failed.push({ side, error: outcome.reason });
       });
-      if (failed.length === 0) return { ...(done.has('email') ? { email: done.get('email') as NoticeResult['email'] } : {}), billing: done.get('billing')! };
+      if (failed.length === 0) {
+        const result: NoticeResult = { ...(done.has('email') ? { email: done.get('email') as NoticeResult['email'] } : {}), billing: done.get('billing')! };
+        if (!finished) return result;
+        await recordFinished(recordTransition, finished, sides, done);
+        return { ...result, recorded: finished.event.key };
+      }
       // Remember what was refused for good, so the next attempt (if any) does not send it again.
       const newlyRefused = failed.filter(({ side, error }) => isPermanent(error) && !refused[side.name]);
       for (const { side, error } of newlyRefused) {
@@ -87,6 +106,19 @@ export function createNoticeActivities({ sendEmail, notifyBilling }: NoticeSides
 interface Failed {
   side: Side;
   error: unknown;
+}
+
+/** Write the operation's success record; a failure says what already went out and is retried. */
+async function recordFinished(recordTransition: NoticeSides['recordTransition'], finished: TransitionRecord & RecordFirst, sides: Side[], done: Map<SideName, SideOutcome>): Promise<void> {
+  try {
+    await recordTransition(finished);
+  } catch (error) {
+    const wentOut = sides.map((side) => `${side.noun} ${OUTCOME_WORDS[done.get(side.name)!]}`).join('; ');
+    throw ApplicationFailure.create({
+      type: FailureType.ReadModelWriteFailed,
+      message: `recording "${finished.event.message}" in Hostflow's database failed: ${error instanceof Error ? error.message : String(error)} (${wentOut}; the next attempt sends nothing again, it only records)`,
+    });
+  }
 }
 
 function refusedEarlier(): NoticeProgress['refused'] {

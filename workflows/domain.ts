@@ -123,6 +123,9 @@ export interface OperationOutcome {
   snapshots?: SnapshotView[];
   /** provision: the location was not the region's first choice (it had no capacity). */
   fellBackFrom?: string;
+  /** Revision 5: the child's last activity wrote the success record (operation-end.ts), so the
+   * entity writes none. Unset: the entity writes it (older revisions, a worker that ignored it). */
+  recorded?: true;
 }
 
 /** What a VPS reports instead of ready when its install failed (`failed` callback). */

@@ -14,6 +14,8 @@ export const FailureType = {
   ActionFailed: 'ActionFailed',
   /** The instance's DNS name already has a record Hostflow did not create for it: left untouched, the provision fails. */
   DnsNameTaken: 'DnsNameTaken',
+  /** Writing to Hostflow's own database failed (Postgres down or restarting): retried. */
+  ReadModelWriteFailed: 'ReadModelWriteFailed',
 
   // Raised by the operation workflows.
   ProvisionFailed: 'ProvisionFailed',

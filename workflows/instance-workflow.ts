@@ -23,11 +23,15 @@ import { decide } from './transitions';
  * entity upserts only when an operation ends, writes "started" while the child already runs, and
  * starts children at revision 3 (2 before revision 3 existed; a replay does not compare inputs). */
 const OPERATION_REVISION_2 = 'operation-revision-2';
-/** Patch id: behind it children start at CURRENT_REVISION (4) and the entity no longer writes
+/** Patch id: behind it children start at revision 4 and the entity no longer writes
  * "started" itself: the record goes to the child (OperationInput.started), whose first activity
  * carries it. It implies OPERATION_REVISION_2's behaviour and is asked first, so an entity run that
  * starts on today's code records one patch marker (one TemporalChangeVersion upsert), not two. */
 const OPERATION_REVISION_4 = 'operation-revision-4';
+/** Patch id: behind it children start at revision 5 (CURRENT_REVISION): the child's last activity
+ * writes the operation's success record, and the entity writes it only when the child's outcome
+ * says that did not happen. It implies OPERATION_REVISION_4 and is asked first, for the same reason. */
+const OPERATION_REVISION_5 = 'operation-revision-5';
 /** Patch id: behind it the entity raises operator alerts (attention, its resolution, a failed
  * provision); entities that reached those points before it replay without them. */
 const OPERATOR_ALERTS = 'operator-alerts';
@@ -119,7 +123,8 @@ async function runOperation(entity: Entity, request: OperationRequest): Promise<
   }
   entity.startedOperations += 1;
   state.begin(request);
-  const revision4 = patched(OPERATION_REVISION_4);
+  const revision5 = patched(OPERATION_REVISION_5);
+  const revision4 = revision5 || patched(OPERATION_REVISION_4);
   const revision2 = revision4 || patched(OPERATION_REVISION_2);
   // Revision 2: the child starts with the operation's search attributes, so the entity upserts
   // only when the operation ends (none for a reboot, which ends where it began).
@@ -133,8 +138,8 @@ async function runOperation(entity: Entity, request: OperationRequest): Promise<
   const startedRecord = revision4 ? readModel.startedRecord(request) : undefined;
   const started = startedRecord ? undefined : readModel.started(request);
   if (!revision2) await started;
-  // Runs recorded before operation-revision-4 (replaying) started their children at revision 3.
-  const revision = revision4 ? CURRENT_REVISION : revision2 ? 3 : undefined;
+  // Runs recorded before operation-revision-5 (replaying) started their children at 4, before -4 at 3.
+  const revision = revision5 ? CURRENT_REVISION : revision4 ? 4 : revision2 ? 3 : undefined;
   for (;;) {
     try {
       const outcome = await entity.children.run(request, revision, startedRecord);
@@ -152,16 +157,9 @@ async function runOperation(entity: Entity, request: OperationRequest): Promise<
 async function recordSuccess({ state, readModel, view }: Entity, request: OperationRequest, outcome: OperationOutcome, startedRecord?: TransitionRecord): Promise<void> {
   state.finish({ status: outcome.status, plan: outcome.plan, resources: outcome.resources });
   view.show('');
-  const where = outcome.fellBackFrom ? ` in ${outcome.resources.location} (${outcome.fellBackFrom} had no capacity)` : '';
-  const message = outcome.noop ? `${request.type}: nothing to do, ${outcome.noop}` : `${request.type} succeeded${where}`;
-  await readModel.write(request, 'succeeded', { kind: 'operation.succeeded', message }, {
-    plan: state.plan,
-    resources: outcome.resources,
-    currentOperationId: null,
-    lastError: null,
-    openclawVersion: outcome.ready?.openclawVersion,
-    ...(outcome.snapshots ? { snapshots: outcome.snapshots } : {}),
-  }, startedRecord);
+  // Revision 5: the child's last activity wrote it already (with "started" first).
+  if (outcome.recorded) return;
+  await readModel.writeSucceeded(request, outcome, startedRecord);
 }
 
 async function recordEnd({ state, readModel, view }: Entity, request: OperationRequest, settlement: Extract<Settlement, { kind: 'ended' }>, startedRecord?: TransitionRecord): Promise<void> {

@@ -9,7 +9,7 @@ import { serverName } from './ids';
 import { operationActivities } from './operation-activities';
 import { buildServer, type BuildReport } from './provision-steps';
 import { revisionOf } from './revisions';
-import { tellCustomerAndBilling } from './server-steps';
+import { finishWithNotices } from './server-steps';
 import { minutes } from './summaries';
 import { listenForVm } from './vm-callback';
 
@@ -17,7 +17,7 @@ export async function provisionWorkflow(input: OperationInput): Promise<Operatio
   const vm = listenForVm();
   // A retry after `attention` of a provision whose VPS was already ready: the VPS calls back
   // once, so waiting again would time out and roll back a working server. Finish the rest.
-  if (input.resumeAfterReady) return finishReady(input, input.resumeAfterReady.resources, input.resumeAfterReady.ready);
+  if (input.resumeAfterReady) return finishReady(input, input.resumeAfterReady.resources, input.resumeAfterReady.ready, {});
 
   const resources: Resources = {};
   let report: BuildReport = {};
@@ -29,15 +29,15 @@ export async function provisionWorkflow(input: OperationInput): Promise<Operatio
   } catch (error) {
     await rollBack(input, resources, error);
   }
-  return { ...(await finishReady(input, resources, vm.ready ?? {})), ...report };
+  return finishReady(input, resources, vm.ready ?? {}, report);
 }
 
 /** The VPS is up: from here a failure goes to an operator (attention), never deletes a working server. */
-async function finishReady(input: OperationInput, resources: Resources, ready: ReadyPayload): Promise<OperationOutcome> {
+async function finishReady(input: OperationInput, resources: Resources, ready: ReadyPayload, report: BuildReport): Promise<OperationOutcome> {
   const { instance } = input;
   setCurrentDetails('Ready; sending the welcome e-mail and notifying billing');
   try {
-    await tellCustomerAndBilling(input, 'welcome', 'instance.provisioned', 'running');
+    return await finishWithNotices(input, { status: 'running', resources, plan: instance.plan, ready, ...report }, 'welcome', 'instance.provisioned');
   } catch (error) {
     if (isCancellation(error)) throw error;
     const cause = describeFailure(error);
@@ -49,7 +49,6 @@ async function finishReady(input: OperationInput, resources: Resources, ready: R
       details: [{ resources, ready } satisfies ResumeAfterReady],
     });
   }
-  return { status: 'running', resources, plan: instance.plan, ready };
 }
 
 /** Undo in reverse order, even when the provision itself was cancelled, then fail with the cause. */

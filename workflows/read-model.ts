@@ -3,9 +3,10 @@
 // retried write changes nothing; signal handlers, which cannot wait, leave theirs for the loop.
 import { workflowInfo } from '@temporalio/workflow';
 import type { ActivityProxies } from './activity-proxies';
-import type { OperationRequest } from './domain';
+import type { OperationOutcome, OperationRequest } from './domain';
 import { operationWorkflowId } from './ids';
 import type { InstanceState } from './instance-state';
+import { succeededRecord } from './operation-end';
 import type { OperationStatus } from './statuses';
 import type { RecordFirst, TransitionRecord } from './transition-record';
 
@@ -29,6 +30,12 @@ export class ReadModelWriter {
     return this.db.recordTransition(record);
   }
 
+  /** `op` succeeded with `outcome` (operation-end.ts builds the record; the child's carries the same). */
+  writeSucceeded(op: OperationRequest, outcome: OperationOutcome, recordFirst?: TransitionRecord): Promise<void> {
+    const record = succeededRecord(this.state.instance.instanceId, op, outcome, this.nextKey());
+    return this.db.recordTransition({ ...record, ...(recordFirst ? { recordFirst } : {}) });
+  }
+
   /** From a signal handler: built now (so it says what was true now), written at the loop's next turn. */
   writeLater(op: OperationRequest, status: OperationStatus, event: Omit<Event, 'key'>): void {
     this.pending.push(this.transition(op, status, event, {}));
@@ -46,7 +53,7 @@ export class ReadModelWriter {
       instanceId: this.state.instance.instanceId,
       status: this.state.status,
       ...extra,
-      event: { key: `${workflowInfo().runId}:${(this.eventSeq += 1)}`, ...event },
+      event: { key: this.nextKey(), ...event },
     });
   }
 
@@ -82,8 +89,12 @@ export class ReadModelWriter {
       instanceId,
       status: this.state.status,
       operations: [{ request: op, status, workflowId: operationWorkflowId(instanceId, op.type, op.seq), error }],
-      event: { key: `${workflowInfo().runId}:${(this.eventSeq += 1)}`, ...event },
+      event: { key: this.nextKey(), ...event },
       ...extra,
     };
+  }
+
+  private nextKey(): string {
+    return `${workflowInfo().runId}:${(this.eventSeq += 1)}`;
   }
 }

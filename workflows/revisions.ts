@@ -20,9 +20,17 @@
 // notifyCustomerAndBilling (server-steps.ts), which sends both sides, each deduplicated on its own,
 // and names the side that failed. sendEmail and notifyBilling stay registered: revision 1–3
 // children still call them, and a failed provision's billing notice is still notifyBilling.
+//
+// Revision 5 (entity patch `operation-revision-5`): the entity no longer runs a records activity
+// for an operation's success either. The child's last step, notifyCustomerAndBilling, carries the
+// success record (`finished`, built by operation-end.ts from the child's outcome, with "started"
+// to write first) and writes it once both notices are out; its answer says so (`recorded`), the
+// child's outcome passes that on, and the entity skips its own write. A worker whose activity
+// ignores the field answers without it, and the entity writes the record as before. Failures,
+// attention and operator choices are still the entity's to write.
 import type { OperationInput } from './domain';
 
-export const CURRENT_REVISION = 4;
+export const CURRENT_REVISION = 5;
 
 export const revisionOf = (input: Pick<OperationInput, 'revision'>): number => input.revision ?? 1;
 

@@ -6,7 +6,7 @@ import type { OperationInput, OperationOutcome } from './domain';
 import { serverName } from './ids';
 import { operationActivities } from './operation-activities';
 import { minutes } from './summaries';
-import { serverOf, start, stop, tellCustomerAndBilling } from './server-steps';
+import { finishWithNotices, serverOf, start, stop } from './server-steps';
 import { listenForVm } from './vm-callback';
 
 const unchanged = (input: OperationInput): OperationOutcome => ({ status: input.fromStatus, resources: input.resources, plan: input.instance.plan });
@@ -30,8 +30,7 @@ export async function rebuildWorkflow(input: OperationInput): Promise<OperationO
     // A suspended instance stays off: Hetzner starts the server to rebuild it.
     await stop(input, serverId);
   }
-  await tellCustomerAndBilling(input, undefined, 'instance.rebuilt', input.fromStatus);
-  return unchanged(input);
+  return finishWithNotices(input, unchanged(input), undefined, 'instance.rebuilt');
 }
 
 /** Hetzner resets the password through the running guest, so a suspended server is started for

@@ -4,20 +4,18 @@ import { setCurrentDetails } from '@temporalio/workflow';
 import type { OperationInput, OperationOutcome } from './domain';
 import { serverName } from './ids';
 import { operationActivities } from './operation-activities';
-import { serverOf, start, stop, tellCustomerAndBilling } from './server-steps';
+import { finishWithNotices, serverOf, start, stop } from './server-steps';
 
 export async function suspendWorkflow(input: OperationInput): Promise<OperationOutcome> {
   setCurrentDetails(`Shutting down ${serverName(input.instance)}`);
   await stop(input, serverOf(input));
-  await tellCustomerAndBilling(input, 'suspended', 'instance.suspended', 'suspended');
-  return { status: 'suspended', resources: input.resources, plan: input.instance.plan };
+  return finishWithNotices(input, { status: 'suspended', resources: input.resources, plan: input.instance.plan }, 'suspended', 'instance.suspended');
 }
 
 export async function unsuspendWorkflow(input: OperationInput): Promise<OperationOutcome> {
   setCurrentDetails(`Powering on ${serverName(input.instance)}`);
   await start(input, serverOf(input));
-  await tellCustomerAndBilling(input, 'unsuspended', 'instance.unsuspended', 'running');
-  return { status: 'running', resources: input.resources, plan: input.instance.plan };
+  return finishWithNotices(input, { status: 'running', resources: input.resources, plan: input.instance.plan }, 'unsuspended', 'instance.unsuspended');
 }
 
 export async function resizeWorkflow(input: OperationInput): Promise<OperationOutcome> {
@@ -40,13 +38,13 @@ export async function resizeWorkflow(input: OperationInput): Promise<OperationOu
       await start(input, serverId);
     }
   }
-  await tellCustomerAndBilling(input, undefined, 'instance.resized', input.fromStatus);
-  return {
+  const outcome: OperationOutcome = {
     status: input.fromStatus,
     resources: { ...input.resources, serverType: check.serverType },
     plan: target,
-    noop: check.alreadyThere ? `server is already ${check.serverType}` : undefined,
+    ...(check.alreadyThere ? { noop: `server is already ${check.serverType}` } : {}),
   };
+  return finishWithNotices(input, outcome, undefined, 'instance.resized');
 }
 
 export async function rebootWorkflow(input: OperationInput): Promise<OperationOutcome> {
@@ -57,6 +55,5 @@ export async function rebootWorkflow(input: OperationInput): Promise<OperationOu
   await longWait.rebootServer.executeWithOptions({ summary: `reboot ${serverName(instance)} (reset after ${Math.round(grace / 1000)} s)` }, [
     { instance, serverId: serverOf(input), softTimeoutMs: grace },
   ]);
-  await tellCustomerAndBilling(input, undefined, 'instance.rebooted', 'running');
-  return { status: 'running', resources: input.resources, plan: instance.plan };
+  return finishWithNotices(input, { status: 'running', resources: input.resources, plan: instance.plan }, undefined, 'instance.rebooted');
 }

@@ -1,12 +1,14 @@
 // Steps every operation on an existing server shares: find its server, stop or start it, and tell
-// the customer and the billing system what happened.
-import { ApplicationFailure } from '@temporalio/workflow';
+// the customer and the billing system what happened (and, from revision 5, record it).
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import type { EmailKind } from '../activities';
-import type { OperationInput } from './domain';
+import type { OperationInput, OperationOutcome } from './domain';
 import { FailureType } from './failure-types';
 import { serverName } from './ids';
 import { operationActivities } from './operation-activities';
+import { succeededRecord } from './operation-end';
 import { revisionOf, togetherFromRevision2 } from './revisions';
+import type { RecordFirst, TransitionRecord } from './transition-record';
 
 /** The instance's server. The entity only runs these on an instance that has one; if the read of
  * it was lost, the operation goes to `attention` naming the instance, without calling Hetzner. */
@@ -22,24 +24,38 @@ export function serverOf(input: OperationInput): number {
 }
 
 /**
- * Tell the customer (when the operation sends an e-mail) and the billing system what happened; every
- * operation's last step. Revision 4: both as ONE activity (activities/notices.ts), one billable action
- * instead of two; each side is deduplicated on its own, so a retry after one went out repeats only the
- * other, and a failure names the side. Before: two activities, at once from revision 2.
+ * An operation's last step: tell the customer (when the operation sends an e-mail) and the billing
+ * system what happened, and answer the outcome. Revision 4: both notices as ONE activity
+ * (activities/notices.ts), one billable action instead of two; each side is deduplicated on its
+ * own, so a retry after one went out repeats only the other, and a failure names the side. Before:
+ * two activities, at once from revision 2. Revision 5: that activity also writes the operation's
+ * success record once the notices are out (operation-end.ts), so the entity writes none; the
+ * outcome says so (`recorded`) only when the activity answered that it did.
  */
-export async function tellCustomerAndBilling(input: OperationInput, email: EmailKind | undefined, event: string, status: string): Promise<void> {
+export async function finishWithNotices(input: OperationInput, outcome: OperationOutcome, email: EmailKind | undefined, event: string): Promise<OperationOutcome> {
   const { instance, operation } = input;
   const { dedupedNotice } = operationActivities(input);
-  const billing = { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status };
-  if (revisionOf(input) >= 4) {
-    const summary = email ? `send ${email} e-mail, notify billing: ${event}` : `notify billing: ${event}`;
-    await dedupedNotice.notifyCustomerAndBilling.executeWithOptions({ summary }, [{ ...billing, ...(email ? { email } : {}) }]);
-    return;
+  const billing = { instanceId: instance.instanceId, operationId: operation.operationId, serviceId: instance.serviceId, event, status: outcome.status };
+  const revision = revisionOf(input);
+  if (revision >= 4) {
+    const notices = email ? `send ${email} e-mail, notify billing: ${event}` : `notify billing: ${event}`;
+    const finished = revision >= 5 ? finishedRecord(input, outcome) : undefined;
+    const summary = finished ? `${notices}; record "${finished.event.message}"` : notices;
+    const answer = await dedupedNotice.notifyCustomerAndBilling.executeWithOptions({ summary }, [{ ...billing, ...(email ? { email } : {}), ...(finished ? { finished } : {}) }]);
+    return finished && answer.recorded === finished.event.key ? { ...outcome, recorded: true } : outcome;
   }
   const notifyBilling = () => dedupedNotice.notifyBilling.executeWithOptions({ summary: `notify billing: ${event}` }, [billing]);
-  if (!email) return togetherFromRevision2(input, [notifyBilling]);
-  const sendEmail = () => dedupedNotice.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email }]);
-  await togetherFromRevision2(input, [sendEmail, notifyBilling]);
+  const sendEmail = () => dedupedNotice.sendEmail.executeWithOptions({ summary: `send ${email} e-mail` }, [{ instanceId: instance.instanceId, operationId: operation.operationId, kind: email! }]);
+  await togetherFromRevision2(input, email ? [sendEmail, notifyBilling] : [notifyBilling]);
+  return outcome;
+}
+
+/** The success record the notices' activity writes (revision 5): under this child run's own event
+ * key, with "started" to write first in the same transaction, should the first activity's copy
+ * have failed. */
+function finishedRecord(input: OperationInput, outcome: OperationOutcome): TransitionRecord & RecordFirst {
+  const record = succeededRecord(input.instance.instanceId, input.operation, outcome, `${workflowInfo().runId}:succeeded`);
+  return { ...record, ...(input.started ? { recordFirst: input.started } : {}) };
 }
 
 export function stop(input: OperationInput, serverId: number) {

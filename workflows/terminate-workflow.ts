@@ -7,7 +7,7 @@ import type { OperationInput, OperationOutcome } from './domain';
 import { revisionOf } from './revisions';
 import { serverName } from './ids';
 import { operationActivities } from './operation-activities';
-import { tellCustomerAndBilling } from './server-steps';
+import { finishWithNotices } from './server-steps';
 
 export async function terminateWorkflow(input: OperationInput): Promise<OperationOutcome> {
   const { instance, operation, resources } = input;
@@ -36,6 +36,5 @@ export async function terminateWorkflow(input: OperationInput): Promise<Operatio
   }
   // A customer whose instance never ran was never welcomed; don't write to say goodbye.
   const goodbye = input.fromStatus === 'running' || input.fromStatus === 'suspended' || input.fromStatus === 'attention';
-  await tellCustomerAndBilling(input, goodbye ? 'terminated' : undefined, 'instance.terminated', 'terminated');
-  return { status: 'terminated', resources: {}, plan: instance.plan };
+  return finishWithNotices(input, { status: 'terminated', resources: {}, plan: instance.plan }, goodbye ? 'terminated' : undefined, 'instance.terminated');
 }

@@ -2,17 +2,19 @@
 // activity. Both sides run; a failure names the side that failed and what the other did, and is
 // retried unless every failed side is permanent. A side refused for good is not sent again by the
 // next attempt (heartbeat details), and once only such sides are left the activity ends for good.
+// Revision 5: a `finished` record is written once both sides are out, and its key answered.
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createNoticeActivities, type NoticeProgress, type NoticeSides } from '../../activities/notices';
 import { FailureType } from '../../workflows/failure-types';
+import type { RecordFirst, TransitionRecord } from '../../workflows/transition-record';
 
 const notice = { instanceId: 'i-1', operationId: 'op-1', serviceId: '7', event: 'instance.suspended', status: 'suspended' };
 const refused = (message: string) => ApplicationFailure.create({ type: FailureType.ProviderRefused, message, nonRetryable: true, details: [{ provider: 'SMTP' }] });
 const transient = (message: string) => ApplicationFailure.create({ type: 'billing webhook.http_503', message, nonRetryable: false, nextRetryDelay: 5_000 });
 
-function sides(email: () => Promise<'sent' | 'already sent'>, billing: () => Promise<'sent' | 'already sent' | 'not configured'>) {
+function sides(email: () => Promise<'sent' | 'already sent'>, billing: () => Promise<'sent' | 'already sent' | 'not configured'>, record: () => Promise<void> = async () => undefined) {
   const calls: string[] = [];
   const both: NoticeSides = {
     sendEmail: async (input) => {
@@ -22,6 +24,10 @@ function sides(email: () => Promise<'sent' | 'already sent'>, billing: () => Pro
     notifyBilling: async (input) => {
       calls.push(`billing:${input.event}`);
       return billing();
+    },
+    recordTransition: async (input) => {
+      calls.push(`record:${input.event.kind}${input.recordFirst ? ` after ${input.recordFirst.event.kind}` : ''}`);
+      return record();
     },
   };
   return { calls, ...createNoticeActivities(both) };
@@ -128,5 +134,45 @@ describe('notifyCustomerAndBilling', () => {
     expect(last).toMatchObject({ type: FailureType.ProviderRefused, nonRetryable: true, details: [{ provider: 'SMTP' }] });
     expect(last.message).toBe("the suspended e-mail to the customer failed: SMTP 550 mailbox unavailable (the billing notice went out; not retried; an operator's retry sends only what failed)");
     expect(calls).toEqual(['email:suspended', 'billing:instance.suspended', 'billing:instance.suspended', 'billing:instance.suspended']);
+  });
+
+  describe('with the operation\'s success record (revision 5)', () => {
+    const finished: TransitionRecord & RecordFirst = {
+      instanceId: 'i-1',
+      status: 'suspended',
+      currentOperationId: null,
+      event: { key: 'child-run:succeeded', kind: 'operation.succeeded', message: 'suspend succeeded' },
+      recordFirst: { instanceId: 'i-1', status: 'suspending', event: { key: 'entity-run:7', kind: 'operation.started', message: 'suspend started' } },
+    };
+
+    it('writes it after both notices, "started" with it, and answers its key', async () => {
+      const { calls, notifyCustomerAndBilling } = sides(async () => 'sent', async () => 'sent');
+      expect(await notifyCustomerAndBilling({ ...notice, email: 'suspended', finished })).toEqual({ email: 'sent', billing: 'sent', recorded: 'child-run:succeeded' });
+      expect(calls).toEqual(['email:suspended', 'billing:instance.suspended', 'record:operation.succeeded after operation.started']);
+    });
+
+    it('is not written when a notice failed: the entity records the failure', async () => {
+      const { calls, notifyCustomerAndBilling } = sides(async () => 'sent', () => Promise.reject(transient('billing webhook 503')));
+      await failureOf(notifyCustomerAndBilling({ ...notice, email: 'suspended', finished }));
+      expect(calls).toEqual(['email:suspended', 'billing:instance.suspended']);
+    });
+
+    it('a failed write is retried and says what went out; the next attempt sends nothing again, it only records', async () => {
+      let databaseUp = false;
+      const { calls, notifyCustomerAndBilling } = sides(
+        async () => (calls.filter((c) => c.startsWith('email')).length > 1 ? 'already sent' : 'sent'),
+        async () => (calls.filter((c) => c.startsWith('billing')).length > 1 ? 'already sent' : 'sent'),
+        async () => {
+          if (!databaseUp) throw new Error('Connection terminated unexpectedly');
+        },
+      );
+      const failure = await failureOf(notifyCustomerAndBilling({ ...notice, email: 'suspended', finished }));
+      expect(failure).toMatchObject({ type: FailureType.ReadModelWriteFailed, nonRetryable: false });
+      expect(failure.message).toBe(
+        'recording "suspend succeeded" in Hostflow\'s database failed: Connection terminated unexpectedly (the suspended e-mail went out; the billing notice went out; the next attempt sends nothing again, it only records)',
+      );
+      databaseUp = true;
+      expect(await notifyCustomerAndBilling({ ...notice, email: 'suspended', finished })).toEqual({ email: 'already sent', billing: 'already sent', recorded: 'child-run:succeeded' });
+    });
   });
 });

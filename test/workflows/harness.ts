@@ -181,6 +181,11 @@ export class Stubs {
       await recordTransition(input);
       this.writtenKeys.add(input.event.key);
     };
+    // As records.ts: a record the write carries (revision 4's "started") is written first.
+    const writeTransition = async ({ recordFirst, ...record }: TransitionRecord & RecordFirst) => {
+      if (recordFirst) await this.recordTransition(recordFirst);
+      await this.recordTransition(record);
+    };
     return {
       createServer: stub('createServer', ({ instance }) => {
         const serverId = nextServerId();
@@ -199,12 +204,8 @@ export class Stubs {
       sendEmail,
       notifyBilling,
       // The real composition over the stubs above: each side is recorded (and fails) as its own stub.
-      notifyCustomerAndBilling: stub('notifyCustomerAndBilling', (input) => createNoticeActivities({ sendEmail, notifyBilling }).notifyCustomerAndBilling(input)),
-      // As records.ts: a record the entity's write carries (revision 4's "started") is written first.
-      recordTransition: async ({ recordFirst, ...record }: TransitionRecord & RecordFirst) => {
-        if (recordFirst) await this.recordTransition(recordFirst);
-        await this.recordTransition(record);
-      },
+      notifyCustomerAndBilling: stub('notifyCustomerAndBilling', (input) => createNoticeActivities({ sendEmail, notifyBilling, recordTransition: writeTransition }).notifyCustomerAndBilling(input)),
+      recordTransition: writeTransition,
       recordResources: stub('recordResources', () => undefined),
       armReadyCallback: stub('armReadyCallback', () => undefined),
       reserveOperation: stub('reserveOperation', ({ reservationKey }) => {
@@ -376,12 +377,16 @@ export class TestInstance {
     return last && { status: last.status, ...(last.error !== undefined ? { error: last.error } : {}) };
   }
 
-  /** Until the operation has a final status in the records; answers it (and its error). */
-  untilDone(op: Pick<OperationRequest, 'operationId' | 'type'>): Promise<{ status: OperationStatus; error?: string }> {
-    return eventually(async () => {
+  /** Until the operation has a final status in the records and the entity has moved past it (from
+   * revision 5 the child's last activity writes the success, a moment before the entity hears of
+   * it); answers the status (and its error). */
+  async untilDone(op: Pick<OperationRequest, 'operationId' | 'type'>): Promise<{ status: OperationStatus; error?: string }> {
+    const done = await eventually(async () => {
       const last = this.recorded(op);
       return last && isFinalOperationStatus(last.status) ? last : undefined;
     }, `${op.type} ${op.operationId} to finish (instance ${this.id})`);
+    await this.untilState((s) => s.current?.operationId !== op.operationId, `the entity past ${op.type} ${op.operationId}`);
+    return done;
   }
 
   /** Event kinds the entity recorded (operation.started, instance.attention, operator.skip…). */

@@ -1,7 +1,8 @@
-// Revision 4 of the operation workflows (workflows/revisions.ts), read from the histories: the
-// entity runs no activity of its own for "operation started" (the child's first activity carries
-// the record, the worker's interceptor writes it first), and an operation's e-mail and billing
-// notice are one activity that names the side that failed.
+// Revisions 4 and 5 of the operation workflows (workflows/revisions.ts), read from the histories:
+// the entity runs no activity of its own for "operation started" (the child's first activity
+// carries the record, the worker's interceptor writes it first) nor, from revision 5, for the
+// operation's success (the child's last activity, the notices, writes it); an operation's e-mail
+// and billing notice are one activity that names the side that failed.
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { OperationInput } from '../../workflows/domain';
@@ -39,28 +40,35 @@ async function entitySlice(instance: TestInstance, operationId: string): Promise
   return events.slice(at);
 }
 
-describe('operation revision 4', () => {
-  it('a suspend: the child carries "started" on its first activity; one notice activity; the entity writes only the end', async () => {
+describe('operation revisions 4 and 5', () => {
+  it('a suspend: the child carries "started" on its first activity and its success on the notices; the entity writes nothing', async () => {
     const instance = await h.running();
     const suspend = await instance.request('suspend');
     expect(await instance.untilDone(suspend)).toEqual({ status: 'succeeded' });
 
-    const child = await historyOf(operationWorkflowId(instance.id, 'suspend', suspend.seq));
+    // The read model hears "succeeded" from the child's last activity, just before the child ends.
+    const childId = operationWorkflowId(instance.id, 'suspend', suspend.seq);
+    expect(await h.client.workflow.getHandle(childId).result()).toMatchObject({ status: 'suspended', recorded: true });
+    const child = await historyOf(childId);
     const input = firstArg<OperationInput>(child[0]!.workflowExecutionStartedEventAttributes!.input);
-    expect(input.revision).toBe(4);
+    expect(input.revision).toBe(5);
     expect(input.started).toMatchObject({ status: 'suspending', currentOperationId: suspend.operationId, lastError: null, event: { kind: 'operation.started' } });
     const steps = scheduled(child);
     expect(steps.map((s) => s.name)).toEqual(['stopServer', 'notifyCustomerAndBilling']);
     expect(steps[0]!.input.recordFirst).toEqual(input.started);
     expect(steps[1]!.input).not.toHaveProperty('recordFirst');
-    expect(steps[1]!.input).toMatchObject({ email: 'suspended', event: 'instance.suspended', status: 'suspended' });
+    expect(steps[1]!.input).toMatchObject({
+      email: 'suspended',
+      event: 'instance.suspended',
+      status: 'suspended',
+      // The success record, with "started" to write first should the first activity's copy have failed.
+      finished: { status: 'suspended', currentOperationId: null, event: { kind: 'operation.succeeded', message: 'suspend succeeded' }, recordFirst: { event: { key: input.started!.event.key } } },
+    });
 
-    // The entity: no activity before the child, then one write, which carries "started" as well.
-    const entity = scheduled(await entitySlice(instance, suspend.operationId));
-    expect(entity.map((s) => s.name)).toEqual(['recordTransition']);
-    expect(entity[0]!.input).toMatchObject({ event: { kind: 'operation.succeeded' }, recordFirst: { event: { key: input.started!.event.key } } });
+    // The entity: no activity of its own for the whole operation.
+    expect(scheduled(await entitySlice(instance, suspend.operationId))).toEqual([]);
 
-    // The read model heard "started" once (the end write's copy changed nothing), before the end.
+    // The read model heard "started" once (the success write's copy changed nothing), before the end.
     expect(instance.statuses(suspend)).toEqual(['running', 'succeeded']);
     expect(instance.events().filter((kind) => kind.startsWith('operation.'))).toEqual(['operation.started', 'operation.succeeded', 'operation.started', 'operation.succeeded']);
     // The activity itself never sees the record.
@@ -75,7 +83,7 @@ describe('operation revision 4', () => {
     h.stubs.fail(instance.id, 'recordTransition', { times: 1, message: 'Postgres is restarting' });
     const suspend = await instance.request('suspend');
     expect(await instance.untilDone(suspend)).toEqual({ status: 'succeeded' });
-    // In order: the failed write, stopServer (not retried), the notices, then the end's write of "started" and of the end.
+    // In order: the failed write, stopServer (not retried), the notices, then their write of "started" and of the success.
     const steps = instance.calls().slice(instance.calls().findIndex((c) => c.activity === 'recordTransition' && c.outcome === 'failed'));
     expect(steps.map((c) => `${c.activity}${c.activity === 'recordTransition' ? ` ${(c.input as TransitionRecord).event.kind}` : ''}: ${c.outcome}`)).toEqual([
       'recordTransition operation.started: failed',
@@ -87,6 +95,30 @@ describe('operation revision 4', () => {
       'recordTransition operation.succeeded: ok',
     ]);
     expect(instance.statuses(suspend)).toEqual(['running', 'succeeded']);
+  });
+
+  it('a failed success write retries the notices activity (its dedupe rows keep a notice from going out twice); the record lands once, the entity writes none', async () => {
+    const instance = await h.running();
+    // The first write ("started", by the interceptor) and the notices' first write of the success fail.
+    h.stubs.fail(instance.id, 'recordTransition', { times: 2, message: 'Postgres is restarting' });
+    const suspend = await instance.request('suspend');
+    expect(await instance.untilDone(suspend)).toEqual({ status: 'succeeded' });
+    const steps = instance.calls().slice(instance.calls().findIndex((c) => c.activity === 'recordTransition' && c.outcome === 'failed'));
+    expect(steps.map((c) => `${c.activity}${c.activity === 'recordTransition' ? ` ${(c.input as TransitionRecord).event.kind}` : ''}: ${c.outcome}`)).toEqual([
+      'recordTransition operation.started: failed',
+      'stopServer: ok',
+      'notifyCustomerAndBilling: ok',
+      'sendEmail: ok',
+      'notifyBilling: ok',
+      'recordTransition operation.started: failed',
+      'notifyCustomerAndBilling: ok',
+      'sendEmail: ok',
+      'notifyBilling: ok',
+      'recordTransition operation.started: ok',
+      'recordTransition operation.succeeded: ok',
+    ]);
+    expect(instance.statuses(suspend)).toEqual(['running', 'succeeded']);
+    expect(scheduled(await entitySlice(instance, suspend.operationId))).toEqual([]);
   });
 
   it('a child that failed before "started" was written: the entity\'s attention write carries it; a retry does not write it again', async () => {
