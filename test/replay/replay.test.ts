@@ -36,7 +36,7 @@ describe('replaying recorded histories', () => {
     }
   });
 
-  it('holds every generation: before the operation-revision-2 patch, children at revisions 2 and 3 behind it, and at revision 4 behind operation-revision-4', () => {
+  it('holds every generation: before the operation-revision-2 patch, children at revisions 2 and 3 behind it, at revision 4 behind operation-revision-4, at 5 behind operation-revision-5', () => {
     // Entities live for months: every code path behind workflows/instance-workflow.ts's patches must
     // replay, and children of every revision (workflows/revisions.ts) an entity may still start.
     const histories = recorded();
@@ -47,7 +47,9 @@ describe('replaying recorded histories', () => {
           ? 'revision-2'
           : r.workflowId.startsWith('before-revision-4--')
             ? 'revision-3'
-            : 'current';
+            : r.workflowId.startsWith('before-revision-5--')
+              ? 'revision-4'
+              : 'current';
     const entities = histories.filter((r) => /--instance--[0-9a-f]+\.json$/.test(r.workflowId));
     const operationPatches = (r: (typeof entities)[number]) =>
       (r.history.events ?? []).flatMap((e) => {
@@ -65,8 +67,9 @@ describe('replaying recorded histories', () => {
       'before-patch': { patches: [], revision: 1 },
       'revision-2': { patches: ['operation-revision-2'], revision: 2 },
       'revision-3': { patches: ['operation-revision-2'], revision: 3 },
-      // operation-revision-4 implies -2's changes, so a run that starts on today's code records only it.
-      current: { patches: ['operation-revision-4'], revision: 4 },
+      // Each later patch implies the earlier ones, so a run that starts on today's code records only the newest.
+      'revision-4': { patches: ['operation-revision-4'], revision: 4 },
+      current: { patches: ['operation-revision-5'], revision: 5 },
     };
     for (const [name, { patches, revision }] of Object.entries(expected)) {
       const ofGeneration = entities.filter((r) => generation(r) === name);
