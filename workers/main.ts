@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const tracing = await startWorkerTracing();
   const database = openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect(target.connectionOptions);
+  const deps = buildActivityDeps(config, database.db);
   try {
     const worker = await createHostflowWorker({
       connection,
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
       identity,
       maxCachedWorkflows: config.maxCachedWorkflows,
       dataConverter: hostflowDataConverter(config.payloadEncryption),
-      deps: buildActivityDeps(config, database.db),
+      deps,
       // A bundle built ahead with `npm run build:workflows` saves the bundling at every start.
       ...(config.workflowBundlePath ? { workflowBundle: { codePath: tracing ? tracing.bundlePath(config.workflowBundlePath) : config.workflowBundlePath } } : {}),
       ...(tracing ? { tracing: tracing.options } : {}),
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       await health?.close();
     }
   } finally {
+    deps.mail.transport.close();
     await connection.close();
     await database.close();
     await tracing?.shutdown();

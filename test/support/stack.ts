@@ -182,7 +182,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     : undefined;
   apiServer.on('request', apiReplicas?.proxy ?? app);
 
-  let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
+  let worker: { worker: Worker; running: Promise<void>; connection: NativeConnection; closeMail: () => void } | undefined;
   let workerReplicas: WorkerReplicas | undefined;
   const startWorker: Stack['startWorker'] = async (startOptions = {}) => {
     if (worker || workerReplicas) return;
@@ -193,15 +193,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return;
     }
     const workerConnection = await NativeConnection.connect({ address: temporal.address });
+    const deps = buildActivityDeps(workerConfig, database.db, { pollIntervalMs: 20 });
     const w = await createHostflowWorker({
       connection: workerConnection,
       namespace: temporal.namespace,
       taskQueue,
       dataConverter: hostflowDataConverter(workerConfig.payloadEncryption),
-      deps: buildActivityDeps(workerConfig, database.db, { pollIntervalMs: 20 }),
+      deps,
       workflowBundle: { codePath: env('HOSTFLOW_TEST_WORKFLOW_BUNDLE') },
     });
-    worker = { worker: w, running: w.run(), connection: workerConnection };
+    worker = { worker: w, running: w.run(), connection: workerConnection, closeMail: () => deps.mail.transport.close() };
     // What workers/main.ts does at start (the replicas above run it themselves).
     if (workerConfig.fleet.schedules) {
       await ensureSchedules(client, { taskQueue, healthIntervalMs: workerConfig.fleet.healthSweepIntervalMs, driftIntervalMs: workerConfig.fleet.driftSweepIntervalMs });
@@ -211,10 +212,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await workerReplicas?.stop();
     workerReplicas = undefined;
     if (!worker) return;
-    const { worker: w, running, connection: c } = worker;
+    const { worker: w, running, connection: c, closeMail } = worker;
     worker = undefined;
     w.shutdown();
     await running;
+    closeMail();
     await c.close();
   };
   if (options.worker !== false) await startWorker();
