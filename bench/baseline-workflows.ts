@@ -2,7 +2,8 @@
 // An entity takes a signal (signalWithStart for the first), upserts a search attribute and runs
 // no-op activities as Hostflow's entity does around each operation, and runs a child that does
 // the operation's count of no-op activities, waits for a `ready` signal under a timer if the real
-// one does, and runs the rest. What it costs is the dev server's and the SDK's own price for the
+// one does, and runs the rest. The operation is reported done by the last activity, the entity's
+// or (when the entity runs none after the child, as from revision 5) the child's. What it costs is the dev server's and the SDK's own price for the
 // shape, with no provider, database or HTTP work in it.
 import { condition, defineSignal, executeChild, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type * as activities from './baseline-activities';
@@ -54,26 +55,33 @@ export async function baselineEntityWorkflow(): Promise<void> {
     const { shape } = request;
     for (let i = 0; i < shape.entityUpsertsBefore; i++) upsert();
     for (let i = 0; i < shape.entityActivitiesBefore; i++) await noop();
+    // Revision 5's shape: no entity activity after the child, whose last one writes the read model.
+    const reportedByChild = shape.entityActivitiesAfter === 0;
     await executeChild(baselineOperationWorkflow, {
       workflowId: `${workflowInfo().workflowId}/op-${request.seq}`,
-      args: [shape],
+      args: reportedByChild ? [shape, request.key] : [shape],
     });
     for (let i = 0; i < shape.entityUpsertsAfter; i++) upsert();
-    // The last activity tells the harness the operation is done, as Hostflow's last one writes the read model.
-    for (let i = 0; i < shape.entityActivitiesAfter - 1; i++) await noop();
-    await noopReport(request.key);
+    if (!reportedByChild) {
+      // The last activity tells the harness the operation is done, as Hostflow's last one writes the read model.
+      for (let i = 0; i < shape.entityActivitiesAfter - 1; i++) await noop();
+      await noopReport(request.key);
+    }
     if (request.last) return;
   }
 }
 
-export async function baselineOperationWorkflow(shape: OperationShape): Promise<void> {
+/** `reportKey`: the child's last activity reports the operation done (the entity runs none after it). */
+export async function baselineOperationWorkflow(shape: OperationShape, reportKey?: string): Promise<void> {
   let ready = false;
   setHandler(baselineReadySignal, () => {
     ready = true;
   });
+  const total = shape.childActivitiesBefore + shape.childActivitiesAfter;
+  const step = (i: number) => (reportKey !== undefined && i === total - 1 ? noopReport(reportKey) : noop());
   for (let i = 0; i < shape.childActivitiesBefore; i++) {
     if (i === 0 && shape.childReadySignal) await noopSignalReady(workflowInfo().workflowId);
-    else await noop();
+    else await step(i);
   }
   if (shape.childTimers > 0) {
     await condition(() => ready, '15 minutes');
@@ -81,5 +89,5 @@ export async function baselineOperationWorkflow(shape: OperationShape): Promise<
   } else if (shape.childReadySignal) {
     await condition(() => ready);
   }
-  for (let i = 0; i < shape.childActivitiesAfter; i++) await noop();
+  for (let i = 0; i < shape.childActivitiesAfter; i++) await step(shape.childActivitiesBefore + i);
 }
