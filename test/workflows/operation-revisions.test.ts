@@ -40,6 +40,14 @@ async function entitySlice(instance: TestInstance, operationId: string): Promise
   return events.slice(at);
 }
 
+/** The instance's stub calls from the first failed records write on, each with its outcome (a write with its event kind). */
+function stepsFromFailedWrite(instance: TestInstance): string[] {
+  const calls = instance.calls();
+  return calls
+    .slice(calls.findIndex((c) => c.activity === 'recordTransition' && c.outcome === 'failed'))
+    .map((c) => `${c.activity}${c.activity === 'recordTransition' ? ` ${(c.input as TransitionRecord).event.kind}` : ''}: ${c.outcome}`);
+}
+
 describe('operation revisions 4 and 5', () => {
   it('a suspend: the child carries "started" on its first activity and its success on the notices; the entity writes nothing', async () => {
     const instance = await h.running();
@@ -84,8 +92,7 @@ describe('operation revisions 4 and 5', () => {
     const suspend = await instance.request('suspend');
     expect(await instance.untilDone(suspend)).toEqual({ status: 'succeeded' });
     // In order: the failed write, stopServer (not retried), the notices, then their write of "started" and of the success.
-    const steps = instance.calls().slice(instance.calls().findIndex((c) => c.activity === 'recordTransition' && c.outcome === 'failed'));
-    expect(steps.map((c) => `${c.activity}${c.activity === 'recordTransition' ? ` ${(c.input as TransitionRecord).event.kind}` : ''}: ${c.outcome}`)).toEqual([
+    expect(stepsFromFailedWrite(instance)).toEqual([
       'recordTransition operation.started: failed',
       'stopServer: ok',
       'notifyCustomerAndBilling: ok',
@@ -103,8 +110,7 @@ describe('operation revisions 4 and 5', () => {
     h.stubs.fail(instance.id, 'recordTransition', { times: 2, message: 'Postgres is restarting' });
     const suspend = await instance.request('suspend');
     expect(await instance.untilDone(suspend)).toEqual({ status: 'succeeded' });
-    const steps = instance.calls().slice(instance.calls().findIndex((c) => c.activity === 'recordTransition' && c.outcome === 'failed'));
-    expect(steps.map((c) => `${c.activity}${c.activity === 'recordTransition' ? ` ${(c.input as TransitionRecord).event.kind}` : ''}: ${c.outcome}`)).toEqual([
+    expect(stepsFromFailedWrite(instance)).toEqual([
       'recordTransition operation.started: failed',
       'stopServer: ok',
       'notifyCustomerAndBilling: ok',
