@@ -2,7 +2,7 @@
 // A retried activity that finds the row `sent` does nothing; one that finds it `pending` sends
 // again (the earlier attempt died before it could know), with the same Message-ID or
 // Idempotency-Key so the receiver can drop the copy.
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../schema/db';
 import { deliveries } from '../schema/tables';
 
@@ -14,17 +14,17 @@ export interface DeliveryKey {
 
 export const deliveryKey = (k: DeliveryKey): string => `${k.instanceId}:${k.operationId}:${k.kind}`;
 
-/** true when this delivery is still owed. */
+/** true when this delivery is still owed: a new row, or one still `pending` (an earlier attempt
+ * died before it knew). One statement: the insert, or the bump of a pending row's attempts. */
 export async function claimDelivery(db: Database, k: DeliveryKey): Promise<boolean> {
-  const key = deliveryKey(k);
-  await db
-    .insert(deliveries)
-    .values({ key, instanceId: k.instanceId, operationId: k.operationId, kind: k.kind, status: 'pending' })
-    .onConflictDoNothing();
   const [row] = await db
-    .update(deliveries)
-    .set({ attempts: sql`${deliveries.attempts} + 1`, updatedAt: new Date() })
-    .where(and(eq(deliveries.key, key), eq(deliveries.status, 'pending')))
+    .insert(deliveries)
+    .values({ key: deliveryKey(k), instanceId: k.instanceId, operationId: k.operationId, kind: k.kind, status: 'pending', attempts: 1 })
+    .onConflictDoUpdate({
+      target: deliveries.key,
+      set: { attempts: sql`${deliveries.attempts} + 1`, updatedAt: new Date() },
+      setWhere: eq(deliveries.status, 'pending'),
+    })
     .returning({ key: deliveries.key });
   return row !== undefined;
 }

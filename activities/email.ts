@@ -20,9 +20,10 @@ export function createEmailActivities(deps: EmailDeps) {
   return {
     async sendEmail(input: { instanceId: string; operationId: string; kind: EmailKind }): Promise<'sent' | 'already sent'> {
       const key = { instanceId: input.instanceId, operationId: input.operationId, kind: `email:${input.kind}` };
-      if (!(await claimDelivery(deps.db, key))) return 'already sent';
       // The address is read here, not passed in: customer contact data stays out of workflow histories.
-      const [instance] = await deps.db.select().from(instances).where(eq(instances.id, input.instanceId));
+      // Read alongside the claim (one round trip of waiting, not two); unused when it went out already.
+      const [owed, [instance]] = await Promise.all([claimDelivery(deps.db, key), deps.db.select().from(instances).where(eq(instances.id, input.instanceId))]);
+      if (!owed) return 'already sent';
       if (!instance) throw new Error(`instance ${input.instanceId} is not in the read model`);
       const { subject, text } = renderEmail(input.kind, {
         subdomain: instance.subdomain,
