@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createNamespace, operatorCli } from '../operators/cli';
 import { allHistories, metadataText, payloadsOf, readableText, TEST_KEY_A, TEST_KEY_B } from '../support/encrypted-histories';
-import { createInstance, entityState, requestOperation, untilOperationDone, untilStatus } from '../support/lifecycle';
+import { createInstance, entityState, requestOperation, untilEntity, untilOperationDone, untilStatus } from '../support/lifecycle';
 import { eventually, startStack, type Stack } from '../support/stack';
 
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEncryptedPayloadTestKeyMaterial0123456789ab enc-owner@laptop';
@@ -56,7 +56,8 @@ describe('payload encryption on the real stack', () => {
     const suspend = await requestOperation(stack, created.id, 'suspend');
     await stack.startWorker({ env: { PAYLOAD_ENCRYPTION_ACTIVE_KEY: 'key-b' } });
     expect((await untilOperationDone(stack, created.id, suspend.id)).status).toBe('succeeded');
-    expect((await entityState(stack, created.id)).status).toBe('suspended');
+    // The read model hears the success from the child's last activity, a moment before the entity takes in the child's end.
+    await untilEntity(stack, created.id, (state) => state.status === 'suspended', 'the entity suspended');
     const terminate = await requestOperation(stack, created.id, 'terminate');
     expect((await untilOperationDone(stack, created.id, terminate.id)).status).toBe('succeeded');
     await untilStatus(stack, created.id, 'terminated');

@@ -2,7 +2,7 @@
 // idempotency keys it has seen into the next run.
 import { instanceWorkflowId } from '../../workflows/ids';
 import { requestOperationSignal } from '../../workflows/messages';
-import { createInstance, entityState, mailSubjects, operationsOf, requestOperation, untilOperationDone, untilStatus } from '../support/lifecycle';
+import { createInstance, entityState, mailSubjects, operationsOf, requestOperation, untilEntity, untilOperationDone, untilStatus } from '../support/lifecycle';
 import { eventually, startStack, type Stack } from '../support/stack';
 import { serversOf } from '../support/world';
 
@@ -52,8 +52,8 @@ describe('continue-as-new', () => {
     const first = await stack.client.workflow.getHandle(workflowId, firstRun).describe();
     expect(first.status.name).toBe('CONTINUED_AS_NEW');
 
-    // The newest run knows the state the first one built.
-    const state = await entityState(stack, created.id);
+    // The newest run knows the state the first one built (once it has taken in the last child's end).
+    const state = await untilEntity(stack, created.id, (s) => s.current === undefined, 'the entity past its last operation');
     expect(state).toMatchObject({ status: 'suspended', plan: 'professional', queue: [], resources: { serverType: 'cpx32', serverId: serversOf(stack.sandbox, created.id)[0]!.id } });
     expect(state.resources.ipAddress).toMatch(/^203\.0\.113\./);
 
