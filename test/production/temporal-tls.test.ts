@@ -32,21 +32,23 @@ const onCluster = process.env.HOSTFLOW_TEST_TEMPORAL === 'cluster';
   });
 
   it('runs a provision with the API and worker processes connected by TEMPORAL_TLS_* (client certificate)', async () => {
-    const pair = await startProcessPair(stack, {
-      env: cluster.clientEnv,
-      temporal: { address: cluster.address, namespace: cluster.namespace },
-      workflowBundle: process.env.HOSTFLOW_TEST_WORKFLOW_BUNDLE!,
-    });
-    try {
-      const created = await createInstance(pair.stack);
-      await untilStatus(pair.stack, created.id, 'running');
-      provisionWorkflowId = `instance-${created.id}/provision-1`;
-    } finally {
-      await pair.close();
-    }
-    // It ran on the TLS server: read back through config/temporal.ts with the same variables.
+    // It runs on the TLS server: read back through config/temporal.ts with the same variables.
     const client = await connectClient(temporalTarget(cluster.clientEnv));
     try {
+      const pair = await startProcessPair(stack, {
+        env: cluster.clientEnv,
+        temporal: { address: cluster.address, namespace: cluster.namespace },
+        workflowBundle: process.env.HOSTFLOW_TEST_WORKFLOW_BUNDLE!,
+      });
+      try {
+        const created = await createInstance(pair.stack);
+        await untilStatus(pair.stack, created.id, 'running');
+        provisionWorkflowId = `instance-${created.id}/provision-1`;
+        // `running` is written by the provision's last activity; the child completes a moment later, on this worker.
+        await client.workflow.getHandle(provisionWorkflowId).result();
+      } finally {
+        await pair.close();
+      }
       const described = await client.workflow.getHandle(provisionWorkflowId).describe();
       expect(described.status.name).toBe('COMPLETED');
     } finally {
