@@ -20,6 +20,7 @@ import { createSshKeyActivities } from './ssh-keys';
 
 export function createActivities(deps: ActivityDeps) {
   const { db, hetzner, dns, mail, billing, apiPublicUrl, callbackSecret, domain, catalog, pollIntervalMs, fleet, alerts } = deps;
+  const records = createRecordActivities({ db });
   return {
     ...createServerActivities({ hetzner, pollIntervalMs, catalog, domain, apiPublicUrl, callbackSecret }),
     ...createPowerActivities({ hetzner, pollIntervalMs, catalog }),
@@ -30,7 +31,8 @@ export function createActivities(deps: ActivityDeps) {
     // The one provider concern with database and mail access: a root password is e-mailed where it is received.
     ...createRebuildActivities({ hetzner, pollIntervalMs, db, mail, domain, catalog, apiPublicUrl, callbackSecret }),
     ...createDnsActivities({ dns, domain }),
-    ...notices(createEmailActivities({ db, mail, domain, catalog }), createBillingActivities({ db, billing }), createRecordActivities({ db })),
+    ...notices(createEmailActivities({ db, mail, domain, catalog }), createBillingActivities({ db, billing }), records.recordTransition),
+    ...records,
     // Day two: the fleet sweeps read the read model and the providers; alerts reach operators.
     ...createFleetHealthActivities({ db, hetzner, fleet, domain }),
     ...createDriftActivities({ db, hetzner, dns, fleet, domain }),
@@ -38,10 +40,10 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-/** sendEmail, notifyBilling and the records, and the one activity that sends both notices and
- * (revision 5) records the operation's success. */
-function notices(email: ReturnType<typeof createEmailActivities>, billing: ReturnType<typeof createBillingActivities>, records: ReturnType<typeof createRecordActivities>) {
-  return { ...email, ...billing, ...records, ...createNoticeActivities({ sendEmail: email.sendEmail, notifyBilling: billing.notifyBilling, recordTransition: records.recordTransition }) };
+/** sendEmail and notifyBilling, and the one activity that sends both (revision 4 children) and,
+ * from revision 5, records the operation's success through `recordTransition`. */
+function notices(email: ReturnType<typeof createEmailActivities>, billing: ReturnType<typeof createBillingActivities>, recordTransition: ReturnType<typeof createRecordActivities>['recordTransition']) {
+  return { ...email, ...billing, ...createNoticeActivities({ sendEmail: email.sendEmail, notifyBilling: billing.notifyBilling, recordTransition }) };
 }
 
 /** Every activity by name; the names are recorded in workflow histories, so they never change. */

@@ -3,8 +3,9 @@
 // no-op activities as Hostflow's entity does around each operation, and runs a child that does
 // the operation's count of no-op activities, waits for a `ready` signal under a timer if the real
 // one does, and runs the rest. The operation is reported done by the last activity, the entity's
-// or (when the entity runs none after the child, as from revision 5) the child's. What it costs is the dev server's and the SDK's own price for the
-// shape, with no provider, database or HTTP work in it.
+// or (when the entity runs none after the child, as from revision 5) the child's. What it costs is
+// the dev server's and the SDK's own price for the shape, with no provider, database or HTTP work
+// in it.
 import { condition, defineSignal, executeChild, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type * as activities from './baseline-activities';
 import { SA_OPERATION } from '../workflows/search-attributes';

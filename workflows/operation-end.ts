@@ -7,7 +7,7 @@ import { operationWorkflowId } from './ids';
 import type { TransitionRecord } from './transition-record';
 
 /** What the operator reads in the audit log when an operation succeeded. */
-export function succeededMessage(type: OperationRequest['type'], outcome: OperationOutcome): string {
+function succeededMessage(type: OperationRequest['type'], outcome: OperationOutcome): string {
   if (outcome.noop) return `${type}: nothing to do, ${outcome.noop}`;
   const where = outcome.fellBackFrom ? ` in ${outcome.resources.location} (${outcome.fellBackFrom} had no capacity)` : '';
   return `${type} succeeded${where}`;

@@ -8,7 +8,7 @@ import { operationWorkflowId } from './ids';
 import type { InstanceState } from './instance-state';
 import { succeededRecord } from './operation-end';
 import type { OperationStatus } from './statuses';
-import type { RecordFirst, TransitionRecord } from './transition-record';
+import { withRecordFirst, type TransitionRecord } from './transition-record';
 
 type Event = TransitionRecord['event'];
 type Extra = Omit<Partial<TransitionRecord>, 'instanceId' | 'status' | 'operations' | 'event'>;
@@ -26,14 +26,12 @@ export class ReadModelWriter {
    * `recordFirst` (revision 4): a record the records activity writes before this one, unless its
    * event key is already written. */
   write(op: OperationRequest, status: OperationStatus, event: Omit<Event, 'key'>, extra: Extra = {}, recordFirst?: TransitionRecord): Promise<void> {
-    const record: TransitionRecord & RecordFirst = { ...this.transition(op, status, event, extra), ...(recordFirst ? { recordFirst } : {}) };
-    return this.db.recordTransition(record);
+    return this.db.recordTransition(withRecordFirst(this.transition(op, status, event, extra), recordFirst));
   }
 
   /** `op` succeeded with `outcome` (operation-end.ts builds the record; the child's carries the same). */
   writeSucceeded(op: OperationRequest, outcome: OperationOutcome, recordFirst?: TransitionRecord): Promise<void> {
-    const record = succeededRecord(this.state.instance.instanceId, op, outcome, this.nextKey());
-    return this.db.recordTransition({ ...record, ...(recordFirst ? { recordFirst } : {}) });
+    return this.db.recordTransition(withRecordFirst(succeededRecord(this.state.instance.instanceId, op, outcome, this.nextKey()), recordFirst));
   }
 
   /** From a signal handler: built now (so it says what was true now), written at the loop's next turn. */

@@ -8,7 +8,7 @@ import { serverName } from './ids';
 import { operationActivities } from './operation-activities';
 import { succeededRecord } from './operation-end';
 import { revisionOf, togetherFromRevision2 } from './revisions';
-import type { RecordFirst, TransitionRecord } from './transition-record';
+import { withRecordFirst, type RecordFirst, type TransitionRecord } from './transition-record';
 
 /** The instance's server. The entity only runs these on an instance that has one; if the read of
  * it was lost, the operation goes to `attention` naming the instance, without calling Hetzner. */
@@ -54,8 +54,7 @@ export async function finishWithNotices(input: OperationInput, outcome: Operatio
  * key, with "started" to write first in the same transaction, should the first activity's copy
  * have failed. */
 function finishedRecord(input: OperationInput, outcome: OperationOutcome): TransitionRecord & RecordFirst {
-  const record = succeededRecord(input.instance.instanceId, input.operation, outcome, `${workflowInfo().runId}:succeeded`);
-  return { ...record, ...(input.started ? { recordFirst: input.started } : {}) };
+  return withRecordFirst(succeededRecord(input.instance.instanceId, input.operation, outcome, `${workflowInfo().runId}:succeeded`), input.started);
 }
 
 export function stop(input: OperationInput, serverId: number) {

@@ -41,3 +41,8 @@ export interface TransitionRecord {
 export interface RecordFirst {
   recordFirst?: TransitionRecord;
 }
+
+/** `record`, carrying `first` to be written before it (when there is one). */
+export function withRecordFirst(record: TransitionRecord, first: TransitionRecord | undefined): TransitionRecord & RecordFirst {
+  return first ? { ...record, recordFirst: first } : record;
+}

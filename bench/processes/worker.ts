@@ -25,13 +25,16 @@ async function main(): Promise<void> {
     const config = loadWorkerConfig();
     const database = openDatabase(config.databaseUrl!);
     closers.push(() => database.close());
+    const deps = buildActivityDeps(config, database.db, { pollIntervalMs: Number(process.env.BENCH_POLL_INTERVAL_MS ?? 20) });
+    // The pooled SMTP connections, as workers/main.ts closes them at shutdown.
+    closers.push(async () => deps.mail.transport.close());
     worker = await createHostflowWorker({
       connection,
       namespace,
       taskQueue: config.taskQueue,
       maxCachedWorkflows: config.maxCachedWorkflows,
       dataConverter,
-      deps: buildActivityDeps(config, database.db, { pollIntervalMs: Number(process.env.BENCH_POLL_INTERVAL_MS ?? 20) }),
+      deps,
       workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
     });
   } else if (kind === 'baseline') {
