@@ -5,13 +5,13 @@
 // insert, begin, lock, select, two inserts, commit; more on the drizzle path), each a wait on a
 // busy machine (README, Benchmarks).
 import { randomUUID } from 'node:crypto';
-import { getTableColumns, type Table } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { PendingNonce } from './auth/replay-store';
 import type { Database } from '../schema/db';
 import type { BillingSource } from '../workflows/billing-types';
 import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
 import { provisionWorkflowId } from '../workflows/ids';
+import { fromJson } from './row-json';
 
 /** Who bills the instance, and its service / subscription id there: one instance per reference. */
 export interface BillingReference {
@@ -61,16 +61,6 @@ interface ResultRow {
   prev_instance: Record<string, unknown> | null;
   existing_instance: Record<string, unknown> | null;
   existing_operation: Record<string, unknown> | null;
-}
-
-/** A row as to_json() spells it (column names, JSON values) → drizzle's row type. */
-function fromJson<T>(table: Table, json: Record<string, unknown>): T {
-  const row: Record<string, unknown> = {};
-  for (const [property, column] of Object.entries(getTableColumns(table))) {
-    const value = json[column.name];
-    row[property] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return row as T;
 }
 
 /**

@@ -2,20 +2,13 @@
 // its queue in its state and history, so a client looping on reboot must not grow it without end.
 // 429 with Retry-After, not 409: the queue drains as operations finish, so the same request later
 // succeeds. Terminate is never refused: it drops the queue, and billing must always be able to stop.
-// Counted from the read model, so two requests at the same moment may overshoot by one or two.
-import { and, count, eq } from 'drizzle-orm';
-import type { Database } from '../schema/db';
-import { operations } from '../schema/tables';
+// Counted from the read model (in the request's one statement, api/operation-write.ts), so two
+// requests at the same moment may overshoot by one or two.
 import { ApiError } from './errors';
 
 const RETRY_AFTER_SECONDS = 60;
 
-export async function refuseWhenQueueFull(db: Database, instanceId: string, maxQueued: number): Promise<void> {
-  const [row] = await db
-    .select({ queued: count() })
-    .from(operations)
-    .where(and(eq(operations.instanceId, instanceId), eq(operations.status, 'queued')));
-  const queued = row?.queued ?? 0;
+export function refuseWhenQueueFull(queued: number, maxQueued: number): void {
   if (queued < maxQueued) return;
   throw new ApiError(
     'RATE_LIMITED',

@@ -36,9 +36,9 @@ export function vpsOperationRoutes({ deps, signed }: RouteContext): Router {
   }
 
   async function request(req: Request, instance: InstanceRow, type: RequestableOperation, args: OperationArgs) {
-    const operation = await requestOperation(
+    const { operation } = await requestOperation(
       { db, temporal: deps.temporal, catalog, maxQueuedOperations: deps.config.maxQueuedOperations },
-      instance,
+      { id: instance.id },
       type,
       args,
       { requestedBy: requestedBy(req), idempotencyKey: idempotencyKey(req) },

@@ -70,6 +70,51 @@ describe('replays', () => {
     expect(await rowCounts(h.db.handle)).toEqual(before);
   });
 
+  it('refuses a replayed suspend without taking an operation number (nonce, checks and seq are one statement)', async () => {
+    const id = await runningInstance();
+    const target = `/api/instances/${id}/suspend`;
+    const headers = signRequest(KEY, { method: 'POST', target });
+    const first = await request(h.app).post(target).set(headers).expect(202);
+    expect(first.body.operation.seq).toBe(2);
+    await request(h.app).post(target).set(headers).expect(401);
+    const next = await signed(h.app, 'post', target, {}).expect(202);
+    expect(next.body.operation.seq).toBe(3);
+    expect(h.client.signals).toHaveLength(2);
+  });
+
+  it('burns the nonce of an operation request refused before or by its statement (404, 400, 409)', async () => {
+    const id = await runningInstance();
+    const cases = [
+      { target: `/api/instances/${UNKNOWN}/reboot`, body: '', status: 404 },
+      { target: `/api/instances/not-a-uuid/reboot`, body: '', status: 404 },
+      { target: `/api/instances/${id}/resize`, body: '{"plan":7}', status: 400 },
+      { target: `/api/instances/${id}/resize`, body: '{"plan":"no-such-plan"}', status: 409 },
+    ];
+    for (const { target, body, status } of cases) {
+      const headers = { ...signRequest(KEY, { method: 'POST', target, body }), ...(body ? { 'Content-Type': 'application/json' } : {}) };
+      const send = () => (body ? request(h.app).post(target).set(headers).send(body) : request(h.app).post(target).set(headers));
+      await send().expect(status);
+      const again = await send().expect(401);
+      expect(again.body.error.message).toMatch(/already received/);
+    }
+    // None of them took an operation number.
+    expect((await signed(h.app, 'post', `/api/instances/${id}/reboot`, {}).expect(202)).body.operation.seq).toBe(2);
+  });
+
+  it('refuses a replayed WHMCS webhook, mapped to an operation or ignored', async () => {
+    const created = await signed(h.app, 'post', '/api/instances', createBody()).expect(202);
+    await setStatus(h.db.handle, created.body.id, 'suspended');
+    const serviceId = (await h.db.handle.sql<{ s: number }[]>`select whmcs_service_id as s from instances where id = ${created.body.id}`)[0]!.s;
+    h.client.reset();
+    for (const event of [{ event: 'InvoicePaid', service_id: serviceId }, { event: 'ClientAdd', service_id: serviceId }]) {
+      const body = JSON.stringify(event);
+      const headers = { ...signRequest(KEY, { method: 'POST', target: '/api/webhooks/whmcs', body }), 'Content-Type': 'application/json' };
+      await request(h.app).post('/api/webhooks/whmcs').set(headers).send(body).expect(202);
+      await request(h.app).post('/api/webhooks/whmcs').set(headers).send(body).expect(401);
+    }
+    expect(h.client.signals).toHaveLength(1);
+  });
+
   it('keeps nonces for twice the window, then purges them', async () => {
     const store = createReplayStore(h.db.handle.db);
     const t0 = Date.now();
