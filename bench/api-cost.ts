@@ -5,6 +5,7 @@
 // (auth, validation, the read-model transaction) adds to Temporal's own start path.
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
+import { cpuWindow, perItemMs, type CpuSplit } from './cpu-split';
 import { createBody } from './drive';
 import { signedHeaders, type Harness } from './harness';
 import { closedLoop, ratio, summarize, type Summary } from './stats';
@@ -17,6 +18,8 @@ interface Side {
   latency: Summary;
   errors: number;
   firstError?: string;
+  /** CPU milliseconds per completed request, by process, over the measuring window. */
+  cpuMs?: CpuSplit;
 }
 
 export interface ApiCostPoint {
@@ -89,11 +92,19 @@ export async function measureApiCost(
 async function measurePair(h: Harness, url: string, queue: string, options: { concurrency: number; warmupMs: number; measureMs: number }): Promise<ApiCostPoint> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   try {
+    const apiCpu = cpuWindow(options.warmupMs, options.measureMs);
     const api = await closedLoop({ ...options, iteration: apiCreate(agent, new URL('/api/instances', url)) });
+    const bareCpu = cpuWindow(options.warmupMs, options.measureMs);
     const bare = await closedLoop({ ...options, iteration: bareSignalWithStart(h, queue) });
 
-    const side = (r: Awaited<ReturnType<typeof closedLoop>>): Side => ({ perSecond: r.perSecond, latency: summarize(r.latenciesMs), errors: r.errors, firstError: r.firstError });
-    return { concurrency: options.concurrency, api: side(api), bareSignalWithStart: side(bare), throughputRatio: ratio(api.perSecond, bare.perSecond) };
+    const side = async (r: Awaited<ReturnType<typeof closedLoop>>, cpu: Promise<CpuSplit>): Promise<Side> => ({
+      perSecond: r.perSecond,
+      latency: summarize(r.latenciesMs),
+      errors: r.errors,
+      firstError: r.firstError,
+      cpuMs: perItemMs(await cpu, r.completed),
+    });
+    return { concurrency: options.concurrency, api: await side(api, apiCpu), bareSignalWithStart: await side(bare, bareCpu), throughputRatio: ratio(api.perSecond, bare.perSecond) };
   } finally {
     agent.destroy();
   }

@@ -44,9 +44,11 @@ export function issue21GoalRows(r: Report): string[] {
   const lifecycle = f.billableActions?.lifecycle.total;
   row('billable actions, full lifecycle', lifecycle === undefined ? '—' : String(lifecycle), '≤ 45', lifecycle === undefined ? undefined : lifecycle <= 45);
 
-  const recovery = f.recovery?.points ?? [];
+  // Production restarts the compiled worker on its pre-built bundle (README, Production); the dev
+  // start (tsx, bundling as it starts) is in the table above, not in the goal.
+  const recovery = (f.recovery?.points ?? []).filter((p) => p.worker === 'production');
   const slowest = recovery.reduce((m, p) => Math.max(m, p.recoverySeconds), 0);
-  row('recovery after a worker SIGKILL (slowest scenario, from the restart)', recovery.length ? `${fmt(slowest, 1)} s` : '—', '≤ 5 s', recovery.length ? slowest <= 5 : undefined);
+  row('recovery after a worker SIGKILL (slowest scenario, from the restart, production start)', recovery.length ? `${fmt(slowest, 1)} s` : '—', '≤ 5 s', recovery.length ? slowest <= 5 : undefined);
 
   return [
     `Issue 21 goals (\`${r.command}\`; ${r.machine.cores} cores, ${r.machine.cpuModel}; a shared machine moves single runs, so compare repeated runs):`,

@@ -366,11 +366,14 @@ export function spawnReady(
       resolve(handle(ready));
     };
     if (readyLine) {
-      let buf = '';
+      // Its log goes to stdout: kept in the tail too, so a failure can quote it.
+      let buf: string | undefined = '';
       child.stdout?.on('data', (chunk: Buffer) => {
+        keep(chunk);
+        if (buf === undefined) return;
         buf += chunk.toString('utf8');
         if (readyLine.test(buf)) {
-          buf = '';
+          buf = undefined;
           ok({ type: 'ready' });
         }
       });

@@ -17,7 +17,8 @@ import type { OverheadResult } from './overhead';
 import type { RecoveryResult } from './recovery';
 import type { ScaleOutResult } from './scale-out';
 import { serversMarkdown, serversSummaryRows, type ServersResult } from './servers';
-import type { ThroughputResult } from './throughput';
+import type { SweepPoint, ThroughputResult } from './throughput';
+import { CPU_ROLES, type CpuSplit } from './cpu-split';
 
 export interface Figures {
   billableActions?: BillableResult;
@@ -171,6 +172,7 @@ export function toMarkdown(r: Report): string {
     lines.push('Throughput sweep, one worker (closed loops of N; provisions `succeeded` in the read model per second):', '');
     lines.push('| N | Hostflow /s | twin /s | ratio | Hostflow p50 | twin p50 |', '|---|---|---|---|---|---|');
     for (const p of f.throughput.points) lines.push(`| ${p.concurrency} | ${num(p.hostflowPerSecond, 2)} | ${num(p.baselinePerSecond, 2)} | ${num(p.ratio, 2)} | ${ms(p.hostflowLatency.p50)} | ${ms(p.baselineLatency.p50)} |`);
+    lines.push(...cpuSplitMarkdown(f.throughput.points));
     const w = f.throughput.workerAfterSweep;
     if (w) lines.push('', `The worker that ran the sweep, after it: ${w.liveWorkflows} provisioned instances idle, RSS ${num(w.rssMiB, 0)} MiB, main-thread heap ${num(w.heapUsedMiB, 0)} MiB.`);
     lines.push('');
@@ -187,6 +189,17 @@ export function toMarkdown(r: Report): string {
     lines.push('| concurrent | API p50 | API p99 | API /s | bare p50 | bare p99 | bare /s | API − bare p50 | ratio |', '|---|---|---|---|---|---|---|---|---|');
     for (const p of [...a.sweep, a]) {
       lines.push(`| ${p.concurrency} | ${ms(p.api.latency.p50)} | ${ms(p.api.latency.p99)} | ${num(p.api.perSecond, 0)} | ${ms(p.bareSignalWithStart.latency.p50)} | ${ms(p.bareSignalWithStart.latency.p99)} | ${num(p.bareSignalWithStart.perSecond, 0)} | ${ms(p.api.latency.p50 - p.bareSignalWithStart.latency.p50)} | ${num(p.throughputRatio, 2)} |`);
+    }
+    const withCpu = [...a.sweep, a].filter((p) => p.api.cpuMs && p.bareSignalWithStart.cpuMs);
+    if (withCpu.length) {
+      const roles = ['API', 'Postgres', 'Temporal server', 'sandbox + load driver'] as const;
+      lines.push('', 'CPU per request by process (ms of CPU per completed request over the measuring window, from /proc; the load driver signs and sends the API\'s requests and makes the bare calls itself):', '');
+      lines.push(`| concurrent | side | ${roles.join(' | ')} |`, `|---|---|${roles.map(() => '---|').join('')}`);
+      for (const p of withCpu) {
+        for (const [side, split] of [['API', p.api.cpuMs!], ['bare', p.bareSignalWithStart.cpuMs!]] as const) {
+          lines.push(`| ${p.concurrency} | ${side} | ${roles.map((role) => num(split[role], 2)).join(' | ')} |`);
+        }
+      }
     }
     lines.push('');
   }
@@ -234,6 +247,26 @@ export function toMarkdown(r: Report): string {
   if (f.servers) lines.push(...serversMarkdown(f.servers));
   for (const [name, message] of Object.entries(r.errors)) lines.push(`**${name} failed:** \`${message.split('\n')[0]}\``, '');
   return lines.join('\n');
+}
+
+/** Where the CPU of one provision went, by process, each side in its own measuring window. */
+function cpuSplitMarkdown(points: SweepPoint[]): string[] {
+  const measured = points.filter((p) => p.hostflowCpuMs && p.baselineCpuMs && p.concurrency >= 10);
+  if (!measured.length) return [];
+  const total = (split: CpuSplit) => CPU_ROLES.reduce((sum, role) => sum + split[role], 0);
+  const lines = [
+    '',
+    'CPU per provision by process (ms of CPU per completed provision over the measuring window, from /proc; the sandbox — Hetzner, Cloudflare, SMTP and the VMs, remote in production — runs in the bench process with the load driver):',
+    '',
+    `| N | side | ${CPU_ROLES.join(' | ')} | total |`,
+    `|---|---|${CPU_ROLES.map(() => '---|').join('')}---|`,
+  ];
+  for (const p of measured) {
+    for (const [side, split] of [['Hostflow', p.hostflowCpuMs!], ['twin', p.baselineCpuMs!]] as const) {
+      lines.push(`| ${p.concurrency} | ${side} | ${CPU_ROLES.map((role) => num(split[role], 1)).join(' | ')} | ${num(total(split), 1)} |`);
+    }
+  }
+  return lines;
 }
 
 export function writeReport(r: Report, name: string): { json: string; markdown: string } {

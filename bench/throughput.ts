@@ -4,6 +4,7 @@
 // server's own ceiling for that shape. Also the sweep behind the scale-out figure.
 import { randomUUID } from 'node:crypto';
 import type { OperationShape } from './baseline-workflows';
+import { cpuWindow, perItemMs, type CpuSplit } from './cpu-split';
 import { ReadModelWatcher, request } from './drive';
 import type { Harness } from './harness';
 import { closedLoop, ratio, summarize, type Summary } from './stats';
@@ -17,6 +18,9 @@ export interface SweepPoint {
   baselineLatency: Summary;
   errors: number;
   firstError?: string;
+  /** CPU milliseconds per completed provision, by process, over each side's measuring window. */
+  hostflowCpuMs?: CpuSplit;
+  baselineCpuMs?: CpuSplit;
 }
 
 export interface SweepOptions {
@@ -68,7 +72,9 @@ export async function baselineProvisionRate(h: Harness, shape: OperationShape, c
 export async function sweep(h: Harness, shape: OperationShape, options: SweepOptions): Promise<SweepPoint[]> {
   const points: SweepPoint[] = [];
   for (const concurrency of options.concurrencies) {
+    const hostflowCpu = cpuWindow(options.warmupMs, options.measureMs);
     const hostflow = await hostflowProvisionRate(h, concurrency, options);
+    const baselineCpu = cpuWindow(options.warmupMs, options.measureMs);
     const baseline = await baselineProvisionRate(h, shape, concurrency, options);
     const p50 = (ms: number[]) => `p50 ${Math.round(summarize(ms).p50)} ms`;
     options.log(
@@ -84,6 +90,8 @@ export async function sweep(h: Harness, shape: OperationShape, options: SweepOpt
       baselineLatency: summarize(baseline.latenciesMs),
       errors: hostflow.errors + baseline.errors,
       firstError: hostflow.firstError ?? baseline.firstError,
+      hostflowCpuMs: perItemMs(await hostflowCpu, hostflow.completed),
+      baselineCpuMs: perItemMs(await baselineCpu, baseline.completed),
     });
   }
   return points;
