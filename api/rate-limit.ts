@@ -32,7 +32,10 @@ function limiter(limit: number, keyGenerator: (req: Request) => string, options:
 }
 
 export function perKeyLimiter(limit: number): RequestHandler {
-  return limiter(limit, (req) => `key:${req.apiKey ?? ''}`);
+  // A write route claims its nonce after the limiter (inside its own statement), so a replay is
+  // refused there with 401: it gives its count back, or a captured request replayed in a loop would
+  // spend the key's budget without the secret.
+  return limiter(limit, (req) => `key:${req.apiKey ?? ''}`, { skipFailedRequests: true, requestWasSuccessful: (_req, res) => res.statusCode !== 401 });
 }
 
 /**

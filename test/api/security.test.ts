@@ -2,10 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import express from 'express';
-import { newNonce, signV2, unixSeconds } from '../../config/request-signing';
+import { newNonce, signRequest, signV2, unixSeconds } from '../../config/request-signing';
 import { createApp } from '../../api/app';
 import { ApiError, ERROR_CODES, ERROR_STATUS, errorHandler } from '../../api/errors';
-import { KEY, OLD_KEY, createBody, rowCounts, signed, signedPostHeaders, startHarness, type Harness } from './support';
+import { KEY, OLD_KEY, createBody, rowCounts, setStatus, signed, signedPostHeaders, startHarness, type Harness } from './support';
 
 let h: Harness;
 beforeAll(async () => {
@@ -246,6 +246,21 @@ describe('rate limits', () => {
       await request(limited.app).get(`/api/instances/${UNKNOWN}`).set('X-API-Key', OLD_KEY.key).expect(401);
       await signed(limited.app, 'get', `/api/instances/${UNKNOWN}`, undefined, { pair: OLD_KEY }).expect(404);
     }
+  });
+
+  it('does not let replays of a captured write spend the key\'s budget (they are refused after the limiter)', async () => {
+    const limited = createApp({ ...h.deps, rateLimits: { perKeyPerMinute: 3, perIpPerMinute: 100 } });
+    const created = await signed(h.app, 'post', '/api/instances', createBody()).expect(202);
+    await setStatus(h.db.handle, created.body.id, 'running');
+    const target = `/api/instances/${created.body.id}/reboot`;
+    const headers = signRequest(KEY, { method: 'POST', target });
+    await request(limited).post(target).set(headers).expect(202);
+    for (let i = 0; i < 5; i++) await request(limited).post(target).set(headers).expect(401);
+    // The 401s gave their counts back once answered: two of the three remain.
+    await new Promise((resolve) => setImmediate(resolve));
+    await signed(limited, 'post', target, {}).expect(202);
+    await signed(limited, 'post', target, {}).expect(202);
+    await signed(limited, 'post', target, {}).expect(429);
   });
 
   it('limits the ready callback per client IP', async () => {
