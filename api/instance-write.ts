@@ -6,7 +6,7 @@
 // busy machine (README, Benchmarks).
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
-import type { PendingNonce } from './auth/replay-store';
+import { nonceClaimCtes, type PendingNonce } from './auth/replay-store';
 import type { Database } from '../schema/db';
 import type { BillingSource } from '../workflows/billing-types';
 import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
@@ -85,14 +85,7 @@ export async function writeInstanceOnce(db: Database, w: InstanceWrite): Promise
       statements.push(connection`select pg_advisory_xact_lock(hashtextextended(${`hostflow:create:${key}`}, 0))`);
     }
     const main = connection<ResultRow[]>`
-      with nonce as (
-        insert into request_nonces (api_key, nonce, seen_at)
-        select ${nonce?.apiKey ?? null}::text, ${nonce?.nonce ?? null}::text, ${new Date(nonce?.nowMs ?? 0).toISOString()}::timestamptz
-        where ${nonce?.nonce ?? null}::text is not null
-        on conflict do nothing
-        returning 1
-      ),
-      go as (select ${nonce?.nonce ?? null}::text is null or exists (select 1 from nonce) as ok),
+      with ${nonceClaimCtes(connection, nonce)},
       prev as (
         select o.* from operations o
         where (select ok from go) and ${key}::text is not null and o.type = 'provision' and o.idempotency_key = ${key}::text

@@ -4,7 +4,7 @@
 // this it was up to five round trips (nonce, instance, key, count, seq), each a wait on a busy
 // machine (README, Benchmarks). The caller turns what the statement saw into the answer.
 import type postgres from 'postgres';
-import type { PendingNonce } from './auth/replay-store';
+import { nonceClaimCtes, type PendingNonce } from './auth/replay-store';
 import type { Database } from '../schema/db';
 import { instances, operations, type InstanceRow, type OperationRow } from '../schema/tables';
 import { fromJson } from './row-json';
@@ -46,14 +46,7 @@ export async function reserveOperation(db: Database, r: OperationReservation): P
   const key = r.idempotencyKey ?? null;
   // One statement is one transaction: the nonce, the read and the seq commit together or not at all.
   const [row] = await sql<ResultRow[]>`
-    with nonce as (
-      insert into request_nonces (api_key, nonce, seen_at)
-      select ${nonce?.apiKey ?? null}::text, ${nonce?.nonce ?? null}::text, ${new Date(nonce?.nowMs ?? 0).toISOString()}::timestamptz
-      where ${nonce?.nonce ?? null}::text is not null
-      on conflict do nothing
-      returning 1
-    ),
-    go as (select ${nonce?.nonce ?? null}::text is null or exists (select 1 from nonce) as ok),
+    with ${nonceClaimCtes(sql, nonce)},
     target as (
       select i.* from instances i
       where (select ok from go) and ${selected}

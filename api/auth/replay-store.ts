@@ -2,6 +2,7 @@
 // into one Postgres table, unique on both, so a captured request sent again — to this replica or
 // any other — finds its row and is refused.
 import { lt } from 'drizzle-orm';
+import type postgres from 'postgres';
 import { SIGNATURE_WINDOW_SECONDS } from '../../config/request-signing';
 import type { Database } from '../../schema/db';
 import { requestNonces } from '../../schema/tables';
@@ -36,6 +37,23 @@ export interface PendingNonce {
   claimed: boolean;
   /** Claims it in a statement of its own unless already claimed; throws the 401 on a replay. */
   claim(): Promise<void>;
+}
+
+/**
+ * The `nonce` and `go` CTEs of a one-statement write (api/instance-write.ts, api/operation-write.ts):
+ * inserts the pending nonce, if any; `go.ok` is false when it was already in the table (a replay),
+ * and the statement's other CTEs then do nothing.
+ */
+export function nonceClaimCtes(sql: postgres.Sql, nonce: PendingNonce | undefined): postgres.PendingQuery<postgres.Row[]> {
+  return sql`
+    nonce as (
+      insert into request_nonces (api_key, nonce, seen_at)
+      select ${nonce?.apiKey ?? null}::text, ${nonce?.nonce ?? null}::text, ${new Date(nonce?.nowMs ?? 0).toISOString()}::timestamptz
+      where ${nonce?.nonce ?? null}::text is not null
+      on conflict do nothing
+      returning 1
+    ),
+    go as (select ${nonce?.nonce ?? null}::text is null or exists (select 1 from nonce) as ok)`;
 }
 
 export function createReplayStore(db: Database): ReplayStore {
