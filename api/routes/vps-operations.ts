@@ -5,6 +5,7 @@
 import { Router, type Request } from 'express';
 import type { InstanceRow } from '../../schema/tables';
 import type { OperationArgs } from '../../workflows/domain';
+import { claimPendingNonceOnError } from '../auth/signature';
 import type { RouteContext } from '../deps';
 import { ApiError } from '../errors';
 import { findInstance } from '../read-model';
@@ -16,7 +17,7 @@ import { parseOr400 } from '../validate';
 import { operationView } from '../views';
 import { EmptyBody, RebuildBody, SnapshotBody } from '../vps-schemas';
 
-export function vpsOperationRoutes({ deps, signed }: RouteContext): Router {
+export function vpsOperationRoutes({ deps, signed, signedWrite }: RouteContext): Router {
   const router = Router();
   const { db } = deps.database;
   const { catalog } = deps.config;
@@ -35,13 +36,14 @@ export function vpsOperationRoutes({ deps, signed }: RouteContext): Router {
     return id;
   }
 
-  async function request(req: Request, instance: InstanceRow, type: RequestableOperation, args: OperationArgs) {
-    const { operation } = await requestOperation(
+  /** The instance is read in the request's own statement, which also claims the nonce (api/operation-write.ts). */
+  async function request(req: Request, type: RequestableOperation, args: OperationArgs) {
+    const { instance, operation } = await requestOperation(
       { db, temporal: deps.temporal, catalog, maxQueuedOperations: deps.config.maxQueuedOperations },
-      { id: instance.id },
+      { id: req.params.id as string },
       type,
       args,
-      { requestedBy: requestedBy(req), idempotencyKey: idempotencyKey(req) },
+      { requestedBy: requestedBy(req), idempotencyKey: idempotencyKey(req), nonce: req.pendingNonce },
     );
     req.log.info({ instance_id: instance.id, operation_id: operation.id, type }, 'operation requested');
     return { operation: operationView(operation) };
@@ -50,19 +52,19 @@ export function vpsOperationRoutes({ deps, signed }: RouteContext): Router {
   // Bodies are validated before the instance is looked up: a bad body is a 400 whether or not it exists.
   const bodyOf = (req: Request): unknown => (req.body === undefined ? {} : req.body);
 
-  router.post('/api/instances/:id/rebuild', ...signed, async (req, res) => {
+  router.post('/api/instances/:id/rebuild', ...signedWrite, async (req, res) => {
     const body = parseOr400(RebuildBody, bodyOf(req));
     if (body.image !== undefined && !catalog.images.includes(body.image)) {
       throw new ApiError('VALIDATION_ERROR', 'the body is invalid', [{ path: 'image', message: `not an image of the catalog (${catalog.images.join(', ')})` }]);
     }
-    const instance = await instanceOf(req);
-    const args: OperationArgs = body.image !== undefined ? { image: body.image } : { snapshotId: await snapshotOf(instance, body.snapshot_id!, 'snapshot_id') };
-    res.status(202).json(await request(req, instance, 'rebuild', args));
+    // A snapshot must be this instance's, so only then is the instance read before the request.
+    const args: OperationArgs = body.image !== undefined ? { image: body.image } : { snapshotId: await snapshotOf(await instanceOf(req), body.snapshot_id!, 'snapshot_id') };
+    res.status(202).json(await request(req, 'rebuild', args));
   });
 
-  router.post('/api/instances/:id/reset-password', ...signed, async (req, res) => {
+  router.post('/api/instances/:id/reset-password', ...signedWrite, async (req, res) => {
     const body = parseOr400(ReasonBody, bodyOf(req));
-    res.status(202).json(await request(req, await instanceOf(req), 'reset_password', body));
+    res.status(202).json(await request(req, 'reset_password', body));
   });
 
   router.get('/api/instances/:id/snapshots', ...signed, async (req, res) => {
@@ -70,18 +72,19 @@ export function vpsOperationRoutes({ deps, signed }: RouteContext): Router {
     res.json({ snapshots: (await listSnapshots(db, instance.id)).map(snapshotView) });
   });
 
-  router.post('/api/instances/:id/snapshots', ...signed, async (req, res) => {
+  router.post('/api/instances/:id/snapshots', ...signedWrite, async (req, res) => {
     const body = parseOr400(SnapshotBody, bodyOf(req));
     const args: OperationArgs = body.description !== undefined ? { description: body.description } : {};
-    res.status(202).json(await request(req, await instanceOf(req), 'snapshot', args));
+    res.status(202).json(await request(req, 'snapshot', args));
   });
 
-  router.delete('/api/instances/:id/snapshots/:snapshot_id', ...signed, async (req, res) => {
+  router.delete('/api/instances/:id/snapshots/:snapshot_id', ...signedWrite, async (req, res) => {
     parseOr400(EmptyBody, bodyOf(req));
-    const instance = await instanceOf(req);
-    const snapshotId = await snapshotOf(instance, req.params.snapshot_id as string, 'snapshot_id');
-    res.status(202).json(await request(req, instance, 'delete_snapshot', { snapshotId }));
+    const snapshotId = await snapshotOf(await instanceOf(req), req.params.snapshot_id as string, 'snapshot_id');
+    res.status(202).json(await request(req, 'delete_snapshot', { snapshotId }));
   });
+  // Errors of the write routes above (refused before their statement) still claim their nonce.
+  router.use(claimPendingNonceOnError);
 
   return router;
 }

@@ -25,12 +25,13 @@ function buildStageCopies(): { src: string; dest: string }[] {
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hostflow-image-build-'));
-  for (const { src, dest } of buildStageCopies()) cpSync(path.join(ROOT, src), path.join(dir, dest), { recursive: true });
+  const copies = buildStageCopies();
+  for (const { src, dest } of copies) cpSync(path.join(ROOT, src), path.join(dir, dest), { recursive: true });
   // `npm ci` in the image; here the checkout's own install.
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   execFileSync('npm', ['run', '-s', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], timeout: 240_000 });
   // The runtime stage keeps dist/, node_modules and package.json only.
-  for (const { dest } of buildStageCopies()) if (!['package.json', 'package-lock.json'].includes(dest)) rmSync(path.join(dir, dest), { recursive: true, force: true });
+  for (const { dest } of copies) if (!['package.json', 'package-lock.json'].includes(dest)) rmSync(path.join(dir, dest), { recursive: true, force: true });
 }, 300_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
