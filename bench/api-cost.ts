@@ -2,7 +2,9 @@
 // signed and for a new service id), against bare signalWithStart calls with the same workflow
 // options from a plain Temporal client, in the same run. Both target a task queue no worker
 // polls, so neither competes with workflow execution for the CPU: the figure is what the API
-// (auth, validation, the read-model transaction) adds to Temporal's own start path.
+// (auth, validation, the read-model transaction) adds to Temporal's own start path. Between the
+// two, the same request to bench/processes/http-front.ts (Express and the same gateway, nothing
+// else) splits that into the HTTP hop any API pays and Hostflow's own work on the request.
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { cpuWindow, perItemMs, type CpuSplit } from './cpu-split';
@@ -25,8 +27,12 @@ interface Side {
 export interface ApiCostPoint {
   concurrency: number;
   api: Side;
+  /** The same request through bench/processes/http-front.ts: the HTTP hop alone, no Hostflow request handling. */
+  httpFront?: Side;
   bareSignalWithStart: Side;
   throughputRatio: number;
+  /** The HTTP front's throughput ÷ bare: what any HTTP API in front of Temporal keeps on this machine. */
+  httpFrontRatio?: number;
 }
 
 export interface ApiCostResult extends ApiCostPoint {
@@ -78,33 +84,42 @@ export async function measureApiCost(
   options: { concurrency: number; lowConcurrencies: number[]; warmupMs: number; measureMs: number },
 ): Promise<ApiCostResult> {
   const queue = `bench-api-cost-${randomUUID()}`;
-  const { url, handle } = await h.startApi({ taskQueue: queue });
+  const [api, front] = await Promise.all([h.startApi({ taskQueue: queue }), h.startHttpFront({ taskQueue: queue })]);
+  const urls = { api: api.url, front: front.url };
   try {
     const sweep: ApiCostPoint[] = [];
-    for (const concurrency of options.lowConcurrencies) sweep.push(await measurePair(h, url, queue, { ...options, concurrency }));
-    const main = await measurePair(h, url, queue, options);
+    for (const concurrency of options.lowConcurrencies) sweep.push(await measurePoint(h, urls, queue, { ...options, concurrency }));
+    const main = await measurePoint(h, urls, queue, options);
     return { ...main, seconds: options.measureMs / 1000, sweep, target: { p99Ms: 25, ratio: 0.9 } };
   } finally {
-    await handle.stop();
+    await Promise.all([api.handle.stop(), front.handle.stop()]);
   }
 }
 
-async function measurePair(h: Harness, url: string, queue: string, options: { concurrency: number; warmupMs: number; measureMs: number }): Promise<ApiCostPoint> {
+async function measurePoint(
+  h: Harness,
+  urls: { api: string; front: string },
+  queue: string,
+  options: { concurrency: number; warmupMs: number; measureMs: number },
+): Promise<ApiCostPoint> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const measure = async (iteration: () => Promise<void>): Promise<Side> => {
+    const cpu = cpuWindow(options.warmupMs, options.measureMs);
+    const r = await closedLoop({ ...options, iteration });
+    return { perSecond: r.perSecond, latency: summarize(r.latenciesMs), errors: r.errors, firstError: r.firstError, cpuMs: perItemMs(await cpu, r.completed) };
+  };
   try {
-    const apiCpu = cpuWindow(options.warmupMs, options.measureMs);
-    const api = await closedLoop({ ...options, iteration: apiCreate(agent, new URL('/api/instances', url)) });
-    const bareCpu = cpuWindow(options.warmupMs, options.measureMs);
-    const bare = await closedLoop({ ...options, iteration: bareSignalWithStart(h, queue) });
-
-    const side = async (r: Awaited<ReturnType<typeof closedLoop>>, cpu: Promise<CpuSplit>): Promise<Side> => ({
-      perSecond: r.perSecond,
-      latency: summarize(r.latenciesMs),
-      errors: r.errors,
-      firstError: r.firstError,
-      cpuMs: perItemMs(await cpu, r.completed),
-    });
-    return { concurrency: options.concurrency, api: await side(api, apiCpu), bareSignalWithStart: await side(bare, bareCpu), throughputRatio: ratio(api.perSecond, bare.perSecond) };
+    const api = await measure(apiCreate(agent, new URL('/api/instances', urls.api)));
+    const httpFront = await measure(apiCreate(agent, new URL('/api/instances', urls.front)));
+    const bare = await measure(bareSignalWithStart(h, queue));
+    return {
+      concurrency: options.concurrency,
+      api,
+      httpFront,
+      bareSignalWithStart: bare,
+      throughputRatio: ratio(api.perSecond, bare.perSecond),
+      httpFrontRatio: ratio(httpFront.perSecond, bare.perSecond),
+    };
   } finally {
     agent.destroy();
   }

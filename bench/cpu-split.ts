@@ -28,7 +28,7 @@ function roleOf(pid: number, comm: string): CpuRole {
   if (comm === 'postgres') return 'Postgres';
   if (comm === 'temporal' || comm.startsWith('temporal-')) return 'Temporal server';
   const cmdline = read(`/proc/${pid}/cmdline`) ?? '';
-  if (cmdline.includes('processes/api.ts') || cmdline.includes('api/main')) return 'API';
+  if (cmdline.includes('processes/api.ts') || cmdline.includes('processes/http-front.ts') || cmdline.includes('api/main')) return 'API';
   if (cmdline.includes('processes/worker.ts') || cmdline.includes('workers/main')) {
     return (read(`/proc/${pid}/environ`) ?? '').includes('BENCH_WORKER_KIND=baseline') ? 'twin worker' : 'worker';
   }

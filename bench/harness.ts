@@ -86,6 +86,8 @@ export interface Harness {
   startWorker(kind: WorkerKind, options?: { taskQueue?: string; exposeGc?: boolean; env?: Record<string, string> }): Promise<ChildHandle>;
   /** Another API process (e.g. on a task queue no worker polls). */
   startApi(options: { taskQueue: string }): Promise<{ url: string; handle: ChildHandle }>;
+  /** bench/processes/http-front.ts on `taskQueue`: Express and the API's Temporal gateway, nothing else. */
+  startHttpFront(options: { taskQueue: string }): Promise<{ url: string; handle: ChildHandle }>;
   /** Resolves when the baseline reports `key` done (its last activity POSTs here). */
   baselineDone(key: string): Promise<void>;
   signedRequest(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
@@ -187,6 +189,11 @@ export async function startHarness(options: { log: (line: string) => void; serve
       const handle = track(await forkChild('processes/api.ts', hostflowEnv({ TEMPORAL_TASK_QUEUE: queue }, port)), `API on ${queue}`);
       return { url: `http://127.0.0.1:${port}`, handle };
     };
+    const startHttpFront = async ({ taskQueue: queue }: { taskQueue: string }) => {
+      const port = await freePort();
+      const handle = track(await forkChild('processes/http-front.ts', hostflowEnv({ TEMPORAL_TASK_QUEUE: queue }, port)), `HTTP front on ${queue}`);
+      return { url: `http://127.0.0.1:${port}`, handle };
+    };
 
     // The VPS calls the API back, so the API's port is fixed before any worker's config.
     const mainApiPort = await freePort();
@@ -220,6 +227,7 @@ export async function startHarness(options: { log: (line: string) => void; serve
       hostflowEnv: (overrides) => hostflowEnv(overrides),
       startWorker,
       startApi,
+      startHttpFront,
       baselineDone: receiver.waitFor,
       signedRequest: async (method, url, body, headers = {}) => {
         const raw = body === undefined ? '' : JSON.stringify(body);

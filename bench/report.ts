@@ -19,6 +19,7 @@ import type { ScaleOutResult } from './scale-out';
 import { serversMarkdown, serversSummaryRows, type ServersResult } from './servers';
 import type { SweepPoint, ThroughputResult } from './throughput';
 import { CPU_ROLES, type CpuSplit } from './cpu-split';
+import { ratio } from './stats';
 
 export interface Figures {
   billableActions?: BillableResult;
@@ -190,14 +191,24 @@ export function toMarkdown(r: Report): string {
     for (const p of [...a.sweep, a]) {
       lines.push(`| ${p.concurrency} | ${ms(p.api.latency.p50)} | ${ms(p.api.latency.p99)} | ${num(p.api.perSecond, 0)} | ${ms(p.bareSignalWithStart.latency.p50)} | ${ms(p.bareSignalWithStart.latency.p99)} | ${num(p.bareSignalWithStart.perSecond, 0)} | ${ms(p.api.latency.p50 - p.bareSignalWithStart.latency.p50)} | ${num(p.throughputRatio, 2)} |`);
     }
+    const fronted = [...a.sweep, a].filter((p) => p.httpFront);
+    if (fronted.length) {
+      lines.push('', 'The HTTP hop alone (bench/processes/http-front.ts: the same signed request to Express with a JSON body and the API\'s own Temporal client and gateway, and no signature check, nonce, limiter, validation, logging, metrics or read-model write), measured between the two sides above:', '');
+      lines.push('| concurrent | HTTP front p50 | HTTP front /s | HTTP front − bare p50 | HTTP front ÷ bare | API ÷ HTTP front |', '|---|---|---|---|---|---|');
+      for (const p of fronted) {
+        const f = p.httpFront!;
+        lines.push(`| ${p.concurrency} | ${ms(f.latency.p50)} | ${num(f.perSecond, 0)} | ${ms(f.latency.p50 - p.bareSignalWithStart.latency.p50)} | ${num(p.httpFrontRatio ?? 0, 2)} | ${num(ratio(p.api.perSecond, f.perSecond), 2)} |`);
+      }
+    }
     const withCpu = [...a.sweep, a].filter((p) => p.api.cpuMs && p.bareSignalWithStart.cpuMs);
     if (withCpu.length) {
       const roles = ['API', 'Postgres', 'Temporal server', 'sandbox + load driver'] as const;
-      lines.push('', 'CPU per request by process (ms of CPU per completed request over the measuring window, from /proc; the load driver signs and sends the API\'s requests and makes the bare calls itself):', '');
+      lines.push('', 'CPU per request by process (ms of CPU per completed request over the measuring window, from /proc; the HTTP front counts as the API; the load driver signs and sends the API\'s requests and makes the bare calls itself):', '');
       lines.push(`| concurrent | side | ${roles.join(' | ')} |`, `|---|---|${roles.map(() => '---|').join('')}`);
       for (const p of withCpu) {
-        for (const [side, split] of [['API', p.api.cpuMs!], ['bare', p.bareSignalWithStart.cpuMs!]] as const) {
-          lines.push(`| ${p.concurrency} | ${side} | ${roles.map((role) => num(split[role], 2)).join(' | ')} |`);
+        const sides: [string, CpuSplit | undefined][] = [['API', p.api.cpuMs], ['HTTP front', p.httpFront?.cpuMs], ['bare', p.bareSignalWithStart.cpuMs]];
+        for (const [side, split] of sides) {
+          if (split) lines.push(`| ${p.concurrency} | ${side} | ${roles.map((role) => num(split[role], 2)).join(' | ')} |`);
         }
       }
     }
