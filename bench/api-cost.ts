@@ -3,8 +3,9 @@
 // options from a plain Temporal client, in the same run. Both target a task queue no worker
 // polls, so neither competes with workflow execution for the CPU: the figure is what the API
 // (auth, validation, the read-model transaction) adds to Temporal's own start path. Between the
-// two, the same request to bench/processes/http-front.ts (Express and the same gateway, nothing
-// else) splits that into the HTTP hop any API pays and Hostflow's own work on the request.
+// two, the same request to bench/processes/http-front.ts (Express and the same gateway, with and
+// without the API's create path) splits that into the HTTP hop any API pays, the read-model write
+// committed before the start, and the rest of the API's request handling.
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { cpuWindow, perItemMs, type CpuSplit } from './cpu-split';
@@ -27,12 +28,12 @@ interface Side {
 export interface ApiCostPoint {
   concurrency: number;
   api: Side;
-  /** The same request through bench/processes/http-front.ts: the HTTP hop alone, no Hostflow request handling. */
-  httpFront?: Side;
+  /** The same request to bench/processes/http-front.ts running the API's create path (read-model write, then the start) without the API's request handling. */
+  createPath?: Side;
+  /** The same request to bench/processes/http-front.ts going straight to the start: the HTTP hop alone. */
+  httpHop?: Side;
   bareSignalWithStart: Side;
   throughputRatio: number;
-  /** The HTTP front's throughput ÷ bare: what any HTTP API in front of Temporal keeps on this machine. */
-  httpFrontRatio?: number;
 }
 
 export interface ApiCostResult extends ApiCostPoint {
@@ -84,21 +85,25 @@ export async function measureApiCost(
   options: { concurrency: number; lowConcurrencies: number[]; warmupMs: number; measureMs: number },
 ): Promise<ApiCostResult> {
   const queue = `bench-api-cost-${randomUUID()}`;
-  const [api, front] = await Promise.all([h.startApi({ taskQueue: queue }), h.startHttpFront({ taskQueue: queue })]);
-  const urls = { api: api.url, front: front.url };
+  const [api, createPath, hop] = await Promise.all([
+    h.startApi({ taskQueue: queue }),
+    h.startHttpFront({ taskQueue: queue, mode: 'create' }),
+    h.startHttpFront({ taskQueue: queue, mode: 'hop' }),
+  ]);
+  const urls = { api: api.url, createPath: createPath.url, hop: hop.url };
   try {
     const sweep: ApiCostPoint[] = [];
     for (const concurrency of options.lowConcurrencies) sweep.push(await measurePoint(h, urls, queue, { ...options, concurrency }));
     const main = await measurePoint(h, urls, queue, options);
     return { ...main, seconds: options.measureMs / 1000, sweep, target: { p99Ms: 25, ratio: 0.9 } };
   } finally {
-    await Promise.all([api.handle.stop(), front.handle.stop()]);
+    await Promise.all([api, createPath, hop].map((p) => p.handle.stop()));
   }
 }
 
 async function measurePoint(
   h: Harness,
-  urls: { api: string; front: string },
+  urls: { api: string; createPath: string; hop: string },
   queue: string,
   options: { concurrency: number; warmupMs: number; measureMs: number },
 ): Promise<ApiCostPoint> {
@@ -110,16 +115,10 @@ async function measurePoint(
   };
   try {
     const api = await measure(apiCreate(agent, new URL('/api/instances', urls.api)));
-    const httpFront = await measure(apiCreate(agent, new URL('/api/instances', urls.front)));
+    const createPath = await measure(apiCreate(agent, new URL('/api/instances', urls.createPath)));
+    const httpHop = await measure(apiCreate(agent, new URL('/api/instances', urls.hop)));
     const bare = await measure(bareSignalWithStart(h, queue));
-    return {
-      concurrency: options.concurrency,
-      api,
-      httpFront,
-      bareSignalWithStart: bare,
-      throughputRatio: ratio(api.perSecond, bare.perSecond),
-      httpFrontRatio: ratio(httpFront.perSecond, bare.perSecond),
-    };
+    return { concurrency: options.concurrency, api, createPath, httpHop, bareSignalWithStart: bare, throughputRatio: ratio(api.perSecond, bare.perSecond) };
   } finally {
     agent.destroy();
   }

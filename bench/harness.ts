@@ -86,8 +86,8 @@ export interface Harness {
   startWorker(kind: WorkerKind, options?: { taskQueue?: string; exposeGc?: boolean; env?: Record<string, string> }): Promise<ChildHandle>;
   /** Another API process (e.g. on a task queue no worker polls). */
   startApi(options: { taskQueue: string }): Promise<{ url: string; handle: ChildHandle }>;
-  /** bench/processes/http-front.ts on `taskQueue`: Express and the API's Temporal gateway, nothing else. */
-  startHttpFront(options: { taskQueue: string }): Promise<{ url: string; handle: ChildHandle }>;
+  /** bench/processes/http-front.ts on `taskQueue`: Express, the API's Temporal gateway and (`create`) its create path, nothing else. */
+  startHttpFront(options: { taskQueue: string; mode: 'hop' | 'create' }): Promise<{ url: string; handle: ChildHandle }>;
   /** Resolves when the baseline reports `key` done (its last activity POSTs here). */
   baselineDone(key: string): Promise<void>;
   signedRequest(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
@@ -189,9 +189,9 @@ export async function startHarness(options: { log: (line: string) => void; serve
       const handle = track(await forkChild('processes/api.ts', hostflowEnv({ TEMPORAL_TASK_QUEUE: queue }, port)), `API on ${queue}`);
       return { url: `http://127.0.0.1:${port}`, handle };
     };
-    const startHttpFront = async ({ taskQueue: queue }: { taskQueue: string }) => {
+    const startHttpFront: Harness['startHttpFront'] = async ({ taskQueue: queue, mode }) => {
       const port = await freePort();
-      const handle = track(await forkChild('processes/http-front.ts', hostflowEnv({ TEMPORAL_TASK_QUEUE: queue }, port)), `HTTP front on ${queue}`);
+      const handle = track(await forkChild('processes/http-front.ts', hostflowEnv({ TEMPORAL_TASK_QUEUE: queue, BENCH_FRONT: mode }, port)), `HTTP front (${mode}) on ${queue}`);
       return { url: `http://127.0.0.1:${port}`, handle };
     };
 

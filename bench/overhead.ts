@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { OperationShape } from './baseline-workflows';
 import { LIFECYCLE, request, untilFinalViaApi } from './drive';
 import type { Harness } from './harness';
+import { overheadSteps, type OverheadSteps } from './overhead-steps';
 import { nowMs, ratio, summarize, type Summary } from './stats';
+import { instanceWorkflowId } from '../workflows/ids';
 import type { OperationType } from '../workflows/statuses';
 
 export interface OverheadResult {
@@ -18,6 +20,16 @@ export interface OverheadResult {
   baselineAll: Summary;
   target: { p50Ms: number; p99Ms: number };
   pollIntervalMs: number;
+  /** Where a lifecycle's time goes, from the histories of the first lifecycles of each side. */
+  steps?: OverheadSteps;
+}
+
+/** How many lifecycles of each side the step breakdown reads the histories of. */
+const STEP_LIFECYCLES = 10;
+
+interface Lifecycle {
+  entityWorkflowId: string;
+  measuredMs: number;
 }
 
 export async function measureOverhead(
@@ -26,22 +38,29 @@ export async function measureOverhead(
   options: { lifecycles: number; baselineLifecycles: number; log: (line: string) => void },
 ): Promise<OverheadResult> {
   const hostflow: Record<string, number[]> = {};
+  const hostflowLifecycles: Lifecycle[] = [];
   for (let i = 0; i < options.lifecycles; i++) {
     let instanceId: string | undefined;
+    let measuredMs = 0;
     for (const type of LIFECYCLE) {
       const began = nowMs();
       const requested = await request(h, type, instanceId);
       instanceId = requested.instanceId;
       const status = await untilFinalViaApi(h, requested, { intervalMs: 10 });
       if (status !== 'succeeded') throw new Error(`overhead: ${type} of ${instanceId} ended ${status}`);
-      (hostflow[type] ??= []).push(nowMs() - began);
+      const took = nowMs() - began;
+      (hostflow[type] ??= []).push(took);
+      measuredMs += took;
     }
+    hostflowLifecycles.push({ entityWorkflowId: instanceWorkflowId(instanceId!), measuredMs });
     if ((i + 1) % 10 === 0) options.log(`overhead: ${i + 1}/${options.lifecycles} lifecycles`);
   }
 
   const baseline: Record<string, number[]> = {};
+  const twinLifecycles: Lifecycle[] = [];
   for (let i = 0; i < options.baselineLifecycles; i++) {
     const workflowId = `baseline-${randomUUID()}`;
+    let measuredMs = 0;
     for (const [seq, type] of LIFECYCLE.entries()) {
       const key = `${workflowId}:${seq}`;
       const done = h.baselineDone(key);
@@ -58,8 +77,11 @@ export async function measureOverhead(
         await h.client.workflow.getHandle(workflowId).signal('requestOperation', signal);
       }
       await done;
-      (baseline[type] ??= []).push(nowMs() - began);
+      const took = nowMs() - began;
+      (baseline[type] ??= []).push(took);
+      measuredMs += took;
     }
+    twinLifecycles.push({ entityWorkflowId: workflowId, measuredMs });
   }
 
   const byType: OverheadResult['byType'] = {};
@@ -76,5 +98,6 @@ export async function measureOverhead(
     baselineAll: summarize(Object.values(baseline).flat()),
     target: { p50Ms: 300, p99Ms: 1000 },
     pollIntervalMs: 10,
+    steps: await overheadSteps(h.client, { hostflow: hostflowLifecycles.slice(0, STEP_LIFECYCLES), twin: twinLifecycles.slice(0, STEP_LIFECYCLES) }),
   };
 }

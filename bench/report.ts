@@ -14,6 +14,7 @@ import { fleetHealthMarkdown, fleetHealthSummaryRows, type FleetHealthResult } f
 import type { Harness } from './harness';
 import type { IdleActionsResult, IdleMemoryResult, MemoryPoint } from './idle';
 import type { OverheadResult } from './overhead';
+import type { OverheadSteps } from './overhead-steps';
 import type { RecoveryResult } from './recovery';
 import type { ScaleOutResult } from './scale-out';
 import { serversMarkdown, serversSummaryRows, type ServersResult } from './servers';
@@ -167,6 +168,7 @@ export function toMarkdown(r: Report): string {
     for (const [type, v] of Object.entries(f.overhead.byType)) {
       lines.push(`| ${type} | ${v.hostflow.n} | ${ms(v.hostflow.p50)} | ${ms(v.hostflow.p95)} | ${ms(v.hostflow.p99)} | ${ms(v.baseline.p50)} | ${ms(v.baseline.p99)} | ${num(v.p50Ratio, 2)} |`);
     }
+    if (f.overhead.steps) lines.push('', ...overheadStepsMarkdown(f.overhead.steps));
     lines.push('');
   }
   if (f.throughput) {
@@ -191,22 +193,26 @@ export function toMarkdown(r: Report): string {
     for (const p of [...a.sweep, a]) {
       lines.push(`| ${p.concurrency} | ${ms(p.api.latency.p50)} | ${ms(p.api.latency.p99)} | ${num(p.api.perSecond, 0)} | ${ms(p.bareSignalWithStart.latency.p50)} | ${ms(p.bareSignalWithStart.latency.p99)} | ${num(p.bareSignalWithStart.perSecond, 0)} | ${ms(p.api.latency.p50 - p.bareSignalWithStart.latency.p50)} | ${num(p.throughputRatio, 2)} |`);
     }
-    const fronted = [...a.sweep, a].filter((p) => p.httpFront);
-    if (fronted.length) {
-      lines.push('', 'The HTTP hop alone (bench/processes/http-front.ts: the same signed request to Express with a JSON body and the API\'s own Temporal client and gateway, and no signature check, nonce, limiter, validation, logging, metrics or read-model write), measured between the two sides above:', '');
-      lines.push('| concurrent | HTTP front p50 | HTTP front /s | HTTP front − bare p50 | HTTP front ÷ bare | API ÷ HTTP front |', '|---|---|---|---|---|---|');
-      for (const p of fronted) {
-        const f = p.httpFront!;
-        lines.push(`| ${p.concurrency} | ${ms(f.latency.p50)} | ${num(f.perSecond, 0)} | ${ms(f.latency.p50 - p.bareSignalWithStart.latency.p50)} | ${num(p.httpFrontRatio ?? 0, 2)} | ${num(ratio(p.api.perSecond, f.perSecond), 2)} |`);
+    const split = [...a.sweep, a].filter((p) => p.httpHop && p.createPath);
+    if (split.length) {
+      lines.push(
+        '',
+        "Where the API's share goes: the same signed request, measured between the two sides above, to bench/processes/http-front.ts — Express with a JSON body and the API's own Temporal client and gateway, without the signature check, nonce, rate limit, validation, logging and metrics — once going straight to the start (the HTTP hop any API pays) and once through the API's create path (the read-model statement committed, then the start). Throughput ÷ bare:",
+        '',
+      );
+      lines.push('| concurrent | HTTP hop p50 | HTTP hop ÷ bare | + read-model write p50 | + read-model write ÷ bare | API p50 | API ÷ bare |', '|---|---|---|---|---|---|---|');
+      for (const p of split) {
+        const bare = p.bareSignalWithStart.perSecond;
+        lines.push(`| ${p.concurrency} | ${ms(p.httpHop!.latency.p50)} | ${num(ratio(p.httpHop!.perSecond, bare), 2)} | ${ms(p.createPath!.latency.p50)} | ${num(ratio(p.createPath!.perSecond, bare), 2)} | ${ms(p.api.latency.p50)} | ${num(p.throughputRatio, 2)} |`);
       }
     }
     const withCpu = [...a.sweep, a].filter((p) => p.api.cpuMs && p.bareSignalWithStart.cpuMs);
     if (withCpu.length) {
       const roles = ['API', 'Postgres', 'Temporal server', 'sandbox + load driver'] as const;
-      lines.push('', 'CPU per request by process (ms of CPU per completed request over the measuring window, from /proc; the HTTP front counts as the API; the load driver signs and sends the API\'s requests and makes the bare calls itself):', '');
+      lines.push('', 'CPU per request by process (ms of CPU per completed request over the measuring window, from /proc; the two stand-ins count as the API; the load driver signs and sends the API\'s requests and makes the bare calls itself):', '');
       lines.push(`| concurrent | side | ${roles.join(' | ')} |`, `|---|---|${roles.map(() => '---|').join('')}`);
       for (const p of withCpu) {
-        const sides: [string, CpuSplit | undefined][] = [['API', p.api.cpuMs], ['HTTP front', p.httpFront?.cpuMs], ['bare', p.bareSignalWithStart.cpuMs]];
+        const sides: [string, CpuSplit | undefined][] = [['API', p.api.cpuMs], ['+ read-model write', p.createPath?.cpuMs], ['HTTP hop', p.httpHop?.cpuMs], ['bare', p.bareSignalWithStart.cpuMs]];
         for (const [side, split] of sides) {
           if (split) lines.push(`| ${p.concurrency} | ${side} | ${roles.map((role) => num(split[role], 2)).join(' | ')} |`);
         }
@@ -261,6 +267,24 @@ export function toMarkdown(r: Report): string {
 }
 
 /** Where the CPU of one provision went, by process, each side in its own measuring window. */
+function overheadStepsMarkdown(s: OverheadSteps): string[] {
+  const rows: [string, (x: OverheadSteps['hostflow']) => number][] = [
+    ['whole lifecycle, as measured above (sum of its six operations)', (x) => x.measuredMs],
+    ['activities running (started → completed): provider, database, SMTP and webhook calls in Hostflow; nothing in the twin', (x) => x.activityRunningMs],
+    ['activities waiting for the worker (scheduled → started)', (x) => x.activityQueuedMs],
+    ['workflow tasks in the worker (started → completed)', (x) => x.workflowTaskRunningMs],
+    ['workflow tasks waiting for the worker (scheduled → started)', (x) => x.workflowTaskQueuedMs],
+  ];
+  const lines = [
+    `Where a lifecycle's time goes (from the histories' event timestamps of the first ${s.lifecycles} lifecycles of each side; per lifecycle, median over lifecycles; Hostflow ${s.hostflow.workflowTasks} workflow tasks and ${s.hostflow.activities} activities, twin ${s.twin.workflowTasks} and ${s.twin.activities}). The steps do not add up to the measured time: they overlap (an entity's task while its child's activity runs) and include the closing tasks that run after an operation is reported done; the request itself (Hostflow: the signed POST and the read-model poll; the twin: a bare signal) is in the measured time only:`,
+    '',
+    '| step | Hostflow | twin | Hostflow − twin |',
+    '|---|---|---|---|',
+  ];
+  for (const [label, pick] of rows) lines.push(`| ${label} | ${ms(pick(s.hostflow))} | ${ms(pick(s.twin))} | ${ms(pick(s.hostflow) - pick(s.twin))} |`);
+  return lines;
+}
+
 function cpuSplitMarkdown(points: SweepPoint[]): string[] {
   const measured = points.filter((p) => p.hostflowCpuMs && p.baselineCpuMs && p.concurrency >= 10);
   if (!measured.length) return [];

@@ -66,6 +66,15 @@ describe('bench:smoke', () => {
     // Every provision of the two-worker sweep finished: the second worker serves the run's queue.
     expect(f.scaleOut.points.map((p: { errors: number }) => p.errors)).toEqual(f.scaleOut.points.map(() => 0));
     expect(f.apiCost).toMatchObject({ concurrency: 100, api: { perSecond: finite, latency: { p50: finite, p99: finite } }, bareSignalWithStart: { perSecond: finite } });
+    // The HTTP hop alone, and with the API's create path, measured between the API and the bare start.
+    expect(f.apiCost).toMatchObject({ httpHop: { perSecond: finite, latency: { p50: finite } }, createPath: { perSecond: finite, latency: { p50: finite } } });
+    // Where the lifecycle's time goes, read from both sides' histories: the twin mirrors Hostflow's
+    // activity count, and each side spent time running activities and workflow tasks.
+    const steps = f.overhead.steps;
+    expect(steps).toMatchObject({ lifecycles: 1, hostflow: { measuredMs: finite, activityRunningMs: finite, workflowTaskRunningMs: finite }, twin: { measuredMs: finite } });
+    expect(steps.hostflow.activities).toBe(steps.twin.activities);
+    expect(steps.hostflow.activities).toBeGreaterThan(0);
+    expect(steps.hostflow.workflowTasks).toBeGreaterThan(0);
     expect(f.idleActions).toMatchObject({ actionsPerDay: finite, openTimers: finite, pendingActivities: finite });
     expect(f.idleMemory.points.length).toBeGreaterThanOrEqual(2);
     expect(f.recovery.points[0]).toMatchObject({ recoverySeconds: finite, workerStartSeconds: finite });
