@@ -10,9 +10,10 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { cpuWindow, perItemMs, type CpuSplit } from './cpu-split';
 import { createBody } from './drive';
+import { startArgs } from './start-args';
 import { signedHeaders, type Harness } from './harness';
 import { closedLoop, ratio, summarize, type Summary } from './stats';
-import { INSTANCE_WORKFLOW_TYPE } from '../workflows/ids';
+import { INSTANCE_WORKFLOW_TYPE, instanceWorkflowId } from '../workflows/ids';
 import { requestOperationSignal } from '../workflows/messages';
 import { instanceSearchAttributes } from '../workflows/search-attributes';
 
@@ -38,7 +39,7 @@ export interface ApiCostPoint {
 
 export interface ApiCostResult extends ApiCostPoint {
   seconds: number;
-  /** The same pair at lower concurrency, where the dev server's start rate does not set the latency. */
+  /** The same sides at lower concurrency, where the dev server's start rate does not set the latency. */
   sweep: ApiCostPoint[];
   target: { p99Ms: number; ratio: number };
 }
@@ -65,47 +66,55 @@ export function apiCreate(agent: http.Agent, target: URL): () => Promise<void> {
 /** The same start as the API's, straight from a Temporal client: the baseline. */
 export function bareSignalWithStart(h: Harness, queue: string): () => Promise<void> {
   return async () => {
-    const instanceId = randomUUID();
     const body = createBody();
+    const { input, provision } = startArgs(body);
+    const { instance } = input;
     await h.client.workflow.signalWithStart(INSTANCE_WORKFLOW_TYPE, {
-      workflowId: `instance-${instanceId}`,
+      workflowId: instanceWorkflowId(instance.instanceId),
       taskQueue: queue,
-      args: [{ instance: { instanceId, customerId: String(body.whmcs_client_id), serviceId: String(body.whmcs_service_id), plan: body.plan, region: body.region, subdomain: body.hostname, sshKeys: [] }, readyTimeoutMs: 900_000 }],
+      args: [input],
       signal: requestOperationSignal,
-      signalArgs: [{ operationId: randomUUID(), type: 'provision', seq: 1, args: {}, idempotencyKey: 'provision', requestedBy: 'api-key:bench' }],
+      signalArgs: [provision],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: instanceSearchAttributes({ instanceId, customerId: String(body.whmcs_client_id), plan: body.plan, region: body.region }, 'provisioning', 'provision'),
-      staticSummary: `Instance ${body.hostname} · ${body.plan} · ${body.region}`,
+      typedSearchAttributes: instanceSearchAttributes(instance, 'provisioning', 'provision'),
+      staticSummary: `Instance ${instance.subdomain} · ${instance.plan} · ${instance.region}`,
     });
   };
 }
 
 export async function measureApiCost(
   h: Harness,
-  options: { concurrency: number; lowConcurrencies: number[]; warmupMs: number; measureMs: number },
+  options: { concurrency: number; lowConcurrencies: number[]; warmupMs: number; measureMs: number; standIns?: boolean },
 ): Promise<ApiCostResult> {
   const queue = `bench-api-cost-${randomUUID()}`;
-  const [api, createPath, hop] = await Promise.all([
-    h.startApi({ taskQueue: queue }),
-    h.startHttpFront({ taskQueue: queue, mode: 'create' }),
-    h.startHttpFront({ taskQueue: queue, mode: 'hop' }),
-  ]);
-  const urls = { api: api.url, createPath: createPath.url, hop: hop.url };
+  // The stand-ins only split the API's share; a caller that wants just the two ends leaves them out.
+  const modes = options.standIns === false ? [] : (['create', 'hop'] as const);
+  const started = await Promise.allSettled([h.startApi({ taskQueue: queue }), ...modes.map((mode) => h.startHttpFront({ taskQueue: queue, mode }))]);
+  const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   try {
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [api, createPath, hop] = processes;
+    const urls = { api: api!.url, createPath: createPath?.url, hop: hop?.url };
     const sweep: ApiCostPoint[] = [];
-    for (const concurrency of options.lowConcurrencies) sweep.push(await measurePoint(h, urls, queue, { ...options, concurrency }));
-    const main = await measurePoint(h, urls, queue, options);
+    for (const [i, concurrency] of options.lowConcurrencies.entries()) sweep.push(await measurePoint(h, urls, queue, { ...options, concurrency }, i));
+    const main = await measurePoint(h, urls, queue, options, options.lowConcurrencies.length);
     return { ...main, seconds: options.measureMs / 1000, sweep, target: { p99Ms: 25, ratio: 0.9 } };
   } finally {
-    await Promise.all([api, createPath, hop].map((p) => p.handle.stop()));
+    await Promise.all(processes.map((p) => p.handle.stop()));
   }
 }
 
+/**
+ * One concurrency: each side in turn, the order rotated by `rotation` so that a machine drifting
+ * during the figure does not always favour the same side.
+ */
 async function measurePoint(
   h: Harness,
-  urls: { api: string; createPath: string; hop: string },
+  urls: { api: string; createPath?: string; hop?: string },
   queue: string,
   options: { concurrency: number; warmupMs: number; measureMs: number },
+  rotation: number,
 ): Promise<ApiCostPoint> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const measure = async (iteration: () => Promise<void>): Promise<Side> => {
@@ -113,13 +122,21 @@ async function measurePoint(
     const r = await closedLoop({ ...options, iteration });
     return { perSecond: r.perSecond, latency: summarize(r.latenciesMs), errors: r.errors, firstError: r.firstError, cpuMs: perItemMs(await cpu, r.completed) };
   };
+  type SideName = 'api' | 'createPath' | 'httpHop' | 'bareSignalWithStart';
+  const sides: [SideName, () => Promise<void>][] = [['api', apiCreate(agent, new URL('/api/instances', urls.api))]];
+  if (urls.createPath) sides.push(['createPath', apiCreate(agent, new URL('/api/instances', urls.createPath))]);
+  if (urls.hop) sides.push(['httpHop', apiCreate(agent, new URL('/api/instances', urls.hop))]);
+  sides.push(['bareSignalWithStart', bareSignalWithStart(h, queue)]);
+  const measured: Partial<Record<SideName, Side>> = {};
   try {
-    const api = await measure(apiCreate(agent, new URL('/api/instances', urls.api)));
-    const createPath = await measure(apiCreate(agent, new URL('/api/instances', urls.createPath)));
-    const httpHop = await measure(apiCreate(agent, new URL('/api/instances', urls.hop)));
-    const bare = await measure(bareSignalWithStart(h, queue));
-    return { concurrency: options.concurrency, api, createPath, httpHop, bareSignalWithStart: bare, throughputRatio: ratio(api.perSecond, bare.perSecond) };
+    for (let i = 0; i < sides.length; i++) {
+      const [name, iteration] = sides[(i + rotation) % sides.length]!;
+      measured[name] = await measure(iteration);
+    }
   } finally {
     agent.destroy();
   }
+  const api = measured.api!;
+  const bare = measured.bareSignalWithStart!;
+  return { concurrency: options.concurrency, api, createPath: measured.createPath, httpHop: measured.httpHop, bareSignalWithStart: bare, throughputRatio: ratio(api.perSecond, bare.perSecond) };
 }

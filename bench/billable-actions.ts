@@ -10,7 +10,7 @@ import { LIFECYCLE, request, untilFinalViaApi } from './drive';
 import type { Harness } from './harness';
 import type { OperationType } from '../workflows/statuses';
 
-type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
+export type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
 
 export interface ActionCounts {
   workflowStarts: number;
@@ -55,8 +55,8 @@ export function countActions(events: readonly HistoryEvent[], allEvents: readonl
   return c;
 }
 
-export async function fetchEvents(client: Client, workflowId: string): Promise<HistoryEvent[]> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+export async function fetchEvents(client: Client, workflowId: string, runId?: string): Promise<HistoryEvent[]> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   return history.events ?? [];
 }
 

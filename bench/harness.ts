@@ -187,12 +187,12 @@ export async function startHarness(options: { log: (line: string) => void; serve
     const startApi = async ({ taskQueue: queue }: { taskQueue: string }) => {
       const port = await freePort();
       const handle = track(await forkChild('processes/api.ts', hostflowEnv({ TEMPORAL_TASK_QUEUE: queue }, port)), `API on ${queue}`);
-      return { url: `http://127.0.0.1:${port}`, handle };
+      return { url: `http://127.0.0.1:${handle.ready.port}`, handle };
     };
     const startHttpFront: Harness['startHttpFront'] = async ({ taskQueue: queue, mode }) => {
       const port = await freePort();
       const handle = track(await forkChild('processes/http-front.ts', hostflowEnv({ TEMPORAL_TASK_QUEUE: queue, BENCH_FRONT: mode }, port)), `HTTP front (${mode}) on ${queue}`);
-      return { url: `http://127.0.0.1:${port}`, handle };
+      return { url: `http://127.0.0.1:${handle.ready.port}`, handle };
     };
 
     // The VPS calls the API back, so the API's port is fixed before any worker's config.

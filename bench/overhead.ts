@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { OperationShape } from './baseline-workflows';
 import { LIFECYCLE, request, untilFinalViaApi } from './drive';
 import type { Harness } from './harness';
-import { overheadSteps, type OverheadSteps } from './overhead-steps';
+import { overheadSteps, type MeasuredLifecycle, type OverheadSteps } from './overhead-steps';
 import { nowMs, ratio, summarize, type Summary } from './stats';
 import { instanceWorkflowId } from '../workflows/ids';
 import type { OperationType } from '../workflows/statuses';
@@ -27,10 +27,6 @@ export interface OverheadResult {
 /** How many lifecycles of each side the step breakdown reads the histories of. */
 const STEP_LIFECYCLES = 10;
 
-interface Lifecycle {
-  entityWorkflowId: string;
-  measuredMs: number;
-}
 
 export async function measureOverhead(
   h: Harness,
@@ -38,7 +34,7 @@ export async function measureOverhead(
   options: { lifecycles: number; baselineLifecycles: number; log: (line: string) => void },
 ): Promise<OverheadResult> {
   const hostflow: Record<string, number[]> = {};
-  const hostflowLifecycles: Lifecycle[] = [];
+  const hostflowLifecycles: MeasuredLifecycle[] = [];
   for (let i = 0; i < options.lifecycles; i++) {
     let instanceId: string | undefined;
     let measuredMs = 0;
@@ -57,7 +53,7 @@ export async function measureOverhead(
   }
 
   const baseline: Record<string, number[]> = {};
-  const twinLifecycles: Lifecycle[] = [];
+  const twinLifecycles: MeasuredLifecycle[] = [];
   for (let i = 0; i < options.baselineLifecycles; i++) {
     const workflowId = `baseline-${randomUUID()}`;
     let measuredMs = 0;

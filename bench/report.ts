@@ -209,7 +209,7 @@ export function toMarkdown(r: Report): string {
     const withCpu = [...a.sweep, a].filter((p) => p.api.cpuMs && p.bareSignalWithStart.cpuMs);
     if (withCpu.length) {
       const roles = ['API', 'Postgres', 'Temporal server', 'sandbox + load driver'] as const;
-      lines.push('', 'CPU per request by process (ms of CPU per completed request over the measuring window, from /proc; the two stand-ins count as the API; the load driver signs and sends the API\'s requests and makes the bare calls itself):', '');
+      lines.push('', 'CPU per request by process (ms of CPU per completed request over the measuring window, from /proc; the two stand-ins count as the API, so whichever of the three is not being measured, idle, adds to that column too — the bare row shows how little; the load driver signs and sends the API\'s requests and makes the bare calls itself):', '');
       lines.push(`| concurrent | side | ${roles.join(' | ')} |`, `|---|---|${roles.map(() => '---|').join('')}`);
       for (const p of withCpu) {
         const sides: [string, CpuSplit | undefined][] = [['API', p.api.cpuMs], ['+ read-model write', p.createPath?.cpuMs], ['HTTP hop', p.httpHop?.cpuMs], ['bare', p.bareSignalWithStart.cpuMs]];
@@ -266,17 +266,17 @@ export function toMarkdown(r: Report): string {
   return lines.join('\n');
 }
 
-/** Where the CPU of one provision went, by process, each side in its own measuring window. */
+/** Where a lifecycle's time went, per side, from its histories (bench/overhead-steps.ts). */
 function overheadStepsMarkdown(s: OverheadSteps): string[] {
   const rows: [string, (x: OverheadSteps['hostflow']) => number][] = [
-    ['whole lifecycle, as measured above (sum of its six operations)', (x) => x.measuredMs],
-    ['activities running (started → completed): provider, database, SMTP and webhook calls in Hostflow; nothing in the twin', (x) => x.activityRunningMs],
+    ['whole lifecycle, as measured (sum of its six operations; median of these lifecycles, not of all in the table above)', (x) => x.measuredMs],
+    ['activities running (started → completed): provider, database, SMTP and webhook calls in Hostflow; no-ops and the done report in the twin', (x) => x.activityRunningMs],
     ['activities waiting for the worker (scheduled → started)', (x) => x.activityQueuedMs],
     ['workflow tasks in the worker (started → completed)', (x) => x.workflowTaskRunningMs],
     ['workflow tasks waiting for the worker (scheduled → started)', (x) => x.workflowTaskQueuedMs],
   ];
   const lines = [
-    `Where a lifecycle's time goes (from the histories' event timestamps of the first ${s.lifecycles} lifecycles of each side; per lifecycle, median over lifecycles; Hostflow ${s.hostflow.workflowTasks} workflow tasks and ${s.hostflow.activities} activities, twin ${s.twin.workflowTasks} and ${s.twin.activities}). The steps do not add up to the measured time: they overlap (an entity's task while its child's activity runs) and include the closing tasks that run after an operation is reported done; the request itself (Hostflow: the signed POST and the read-model poll; the twin: a bare signal) is in the measured time only:`,
+    `Where a lifecycle's time goes (from the histories' event timestamps of the first lifecycles of each side, Hostflow ${s.hostflow.lifecycles} and twin ${s.twin.lifecycles}; per lifecycle, median over lifecycles; Hostflow ${s.hostflow.workflowTasks} workflow tasks and ${s.hostflow.activities} activities, twin ${s.twin.workflowTasks} and ${s.twin.activities}). The steps do not add up to the measured time: they overlap (an entity's task while its child's activity runs) and include the closing tasks that run after an operation is reported done; the request itself (Hostflow: the signed POST and the read-model poll; the twin: a bare signal) is in the measured time only:`,
     '',
     '| step | Hostflow | twin | Hostflow − twin |',
     '|---|---|---|---|',
@@ -285,6 +285,7 @@ function overheadStepsMarkdown(s: OverheadSteps): string[] {
   return lines;
 }
 
+/** Where the CPU of one provision went, by process, each side in its own measuring window. */
 function cpuSplitMarkdown(points: SweepPoint[]): string[] {
   const measured = points.filter((p) => p.hostflowCpuMs && p.baselineCpuMs && p.concurrency >= 10);
   if (!measured.length) return [];

@@ -104,7 +104,7 @@ async function measureOn(h: Harness, shape: OperationShape, roundNo: number, opt
     await Promise.all(workers.map((w) => w.stop()));
   }
   await sleep(500);
-  const api = await measureApiCost(h, { ...options.api, lowConcurrencies: [] });
+  const api = await measureApiCost(h, { ...options.api, lowConcurrencies: [], standIns: false });
   options.log(`${label}, API at ${api.concurrency}: p50 ${Math.round(api.api.latency.p50)} ms, p99 ${Math.round(api.api.latency.p99)} ms, ${api.api.perSecond}/s; bare p50 ${Math.round(api.bareSignalWithStart.latency.p50)} ms`);
   return {
     round: roundNo,
