@@ -17,6 +17,7 @@ afterAll(async () => {
 beforeEach(() => {
   h.client.reset();
   h.clock.offsetMs = 0;
+  h.clock.frozenAtMs = undefined;
 });
 
 /** Sends exactly these bytes (supertest re-encodes a Buffer sent as JSON). */
@@ -106,7 +107,9 @@ describe('request signing', () => {
   });
 
   it('accepts timestamps up to 300 s either side of the server clock and refuses beyond', async () => {
+    // The server's clock stands still: a second passing between these requests would move 301 s to 300.
     const now = Date.now();
+    h.clock.frozenAtMs = now;
     for (const skew of [-299, 299]) {
       await signed(h.app, 'get', `/api/instances/${UNKNOWN}`, undefined, { nowMs: now + skew * 1000 }).expect(404);
     }

@@ -202,8 +202,11 @@ export interface Harness {
   db: TestDatabase;
   config: ApiConfig;
   logs: LogCapture;
-  /** The app's clock runs this far from the real one (signature-window tests move it). */
-  clock: { offsetMs: number };
+  /**
+   * The app's clock: the real one moved by `offsetMs`, or stopped at `frozenAtMs` (a test at the
+   * signature window's edge must not cross it while its requests run on a slow machine).
+   */
+  clock: { offsetMs: number; frozenAtMs?: number };
   deps: ApiDeps;
 }
 
@@ -212,13 +215,13 @@ export async function startHarness(options: { rateLimits?: ApiDeps['rateLimits']
   const config = options.config ?? testConfig();
   const client = new FakeTemporalClient();
   const logs = new LogCapture();
-  const clock = { offsetMs: 0 };
+  const clock: Harness['clock'] = { offsetMs: 0 };
   const deps: ApiDeps = {
     config,
     database: db.handle,
     temporal: createTemporalGateway(client, { taskQueue: config.taskQueue }),
     logger: createLogger('info', logs),
-    now: () => Date.now() + clock.offsetMs,
+    now: () => clock.frozenAtMs ?? Date.now() + clock.offsetMs,
     rateLimits: options.rateLimits ?? { perKeyPerMinute: 1_000_000, perIpPerMinute: 1_000_000 },
   };
   return { app: createApp(deps), client, db, config, logs, clock, deps };
