@@ -45,7 +45,9 @@ describe('fault rules', () => {
   });
 
   test('a held answer: the server exists before the client hears of it', async () => {
-    sandbox.setFaults([{ route: 'POST /v1/servers', answerDelayMs: 300 }]);
+    // Held long enough that a loaded machine cannot let the answer out before the check below,
+    // which waits for the server itself rather than a fixed time.
+    sandbox.setFaults([{ route: 'POST /v1/servers', answerDelayMs: 2_000 }]);
     let answered = false;
     const create = client.servers
       .build('held-1')
@@ -56,8 +58,9 @@ describe('fault rules', () => {
         answered = true;
         return r;
       });
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(sandbox.state().servers.map((s) => s['name'])).toContain('held-1');
+    const names = () => sandbox.state().servers.map((s) => s['name']);
+    while (!names().includes('held-1') && !answered) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(names()).toContain('held-1');
     expect(answered).toBe(false);
     await create;
     expect(answered).toBe(true);
